@@ -1,0 +1,42 @@
+# Two commands do all the set-up on a fresh clone: `make run` and `make test`.
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+
+.PHONY: run test unit e2e lint format setup runtime deps clean
+
+run: setup ## control plane + orders + payments (dapr.yaml) on loopback until Ctrl-C
+	$(UV) run --frozen python -m devstack
+
+test: setup lint ## lint, then unit and end-to-end tests against the real runtime
+	$(UV) run --frozen pytest
+
+unit: deps ## pure logic only, no sidecar
+	$(UV) run --frozen pytest -m unit
+
+e2e: setup
+	$(UV) run --frozen pytest -m e2e
+
+lint: deps
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
+
+format: deps
+	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen ruff format .
+
+setup: deps runtime
+
+runtime: ## daprd, placement and scheduler at the pinned release, built once and cached
+	@bash scripts/build-dapr.sh
+
+deps: $(UV)
+	@$(UV) sync --frozen --quiet
+
+$(UV):
+	@command -v python3 >/dev/null || { echo "Python 3.11 is needed: install python3.11"; exit 1; }
+	python3 -m pip install --quiet --user "uv==$(UV_VERSION)"
+
+clean: ## the data and logs of `make run` (not the cached runtime)
+	rm -rf .data

@@ -1,0 +1,43 @@
+"""Typed settings, one class per concern, read from the environment once in the lifespan."""
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SidecarSettings(BaseSettings):
+    """Where this app's Dapr sidecar listens; `dapr run` and the launcher set these variables."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    host: str = Field("127.0.0.1", alias="DAPR_HOST")
+    http_port: int = Field(3500, alias="DAPR_HTTP_PORT")
+    grpc_port: int = Field(50001, alias="DAPR_GRPC_PORT")
+    api_token: SecretStr | None = Field(None, alias="DAPR_API_TOKEN")
+
+    @property
+    def http_url(self) -> str:
+        return f"http://{self.host}:{self.http_port}"
+
+    @property
+    def grpc_address(self) -> str:
+        return f"{self.host}:{self.grpc_port}"
+
+
+class ComponentNames(BaseSettings):
+    """Names of the Dapr components and apps the code talks to; the same in every profile."""
+
+    model_config = SettingsConfigDict(env_prefix="COMPONENT_", extra="ignore")
+
+    statestore: str = "statestore"
+    pubsub: str = "pubsub"
+    secretstore: str = "secretstore"
+    payments_app_id: str = "payments"
+
+
+class ServerSettings(BaseSettings):
+    """Where the app itself listens: loopback, on the port its sidecar was told."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    host: str = Field("127.0.0.1", alias="APP_HOST")
+    port: int = Field(8000, alias="APP_PORT")

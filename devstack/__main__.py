@@ -1,0 +1,50 @@
+"""`make run`: the control plane and both apps of dapr.yaml, on their dev ports, until Ctrl-C."""
+
+import signal
+import sys
+import threading
+
+from devstack.runtime import PROJECT_ROOT, ensure_runtime
+from devstack.stack import RunFile, Stack
+
+
+def main() -> int:
+    bin_dir = ensure_runtime()
+    run_file = RunFile.load()
+    stack = Stack(bin_dir=bin_dir, workdir=PROJECT_ROOT, run_file=run_file)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        stack.start_control_plane()
+        for spec in run_file.apps.values():
+            stack.start_app(spec)
+        _print_where(stack)
+        stopping.wait()
+    except KeyboardInterrupt:
+        pass
+    except (RuntimeError, TimeoutError) as error:
+        print(f"start-up failed: {error}", file=sys.stderr)
+        return 1
+    finally:
+        print("\nstopping...", file=sys.stderr)
+        stack.stop()
+    return 0
+
+
+def _print_where(stack: Stack) -> None:
+    orders, payments = stack.apps["orders"], stack.apps["payments"]
+    print(
+        f"""
+orders    API  {orders.url}/api/v1   docs {orders.url}/docs   sidecar {orders.dapr_url}
+payments  API  {payments.url}        docs {payments.url}/docs   sidecar {payments.dapr_url}
+logs           {stack.log_dir.relative_to(PROJECT_ROOT)}/ (one file per process)
+
+try:  curl {orders.url}/health/ready
+      curl {orders.dapr_url}/v1.0/invoke/orders/method/health/ready
+Ctrl-C stops everything.""",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

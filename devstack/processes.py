@@ -1,0 +1,105 @@
+"""Child processes with their own log files, stopped for sure when the parent goes away."""
+
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+_PR_SET_PDEATHSIG = 1
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _die_with_parent() -> None:
+    """Runs in the child: the kernel kills it when the process that started it dies, so a
+    crashed or killed test run never leaves daprd or an app holding ports."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+@dataclass
+class ManagedProcess:
+    name: str
+    argv: Sequence[str]
+    log_path: Path
+    cwd: Path
+    env: Mapping[str, str]
+    popen: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "ManagedProcess":
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.popen = subprocess.Popen(
+                list(self.argv),
+                cwd=self.cwd,
+                env={**os.environ, **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+        return self
+
+    @property
+    def running(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM, then SIGKILL whatever of its process group is left after `timeout`."""
+        if self.popen is None:
+            return
+        if self.popen.poll() is None:
+            self._signal_group(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._signal_group(signal.SIGKILL)
+                self.popen.wait()
+        self._signal_group(signal.SIGKILL)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        if self.popen is not None:
+            self._signal_group(signal.SIGKILL)
+            self.popen.wait()
+
+    def log_tail(self, lines: int = 80) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def _signal_group(self, sig: signal.Signals) -> None:
+        assert self.popen is not None
+        try:
+            os.killpg(self.popen.pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def wait_until(
+    check: Callable[[], bool], *, what: str, timeout: float, watch: Sequence[ManagedProcess] = ()
+) -> None:
+    """Polls `check` until it holds; fails early, with the log, when a watched process exits."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        for process in watch:
+            if not process.running:
+                raise RuntimeError(
+                    f"{process.name} exited while waiting for {what}; its log ends with:\n"
+                    + process.log_tail()
+                )
+        if time.monotonic() > deadline:
+            logs = "\n".join(f"--- {p.name}\n{p.log_tail(30)}" for p in watch)
+            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}\n{logs}")
+        time.sleep(0.1)

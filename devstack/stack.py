@@ -1,0 +1,238 @@
+"""A local Dapr stack: placement, scheduler and each app beside its daprd, on loopback.
+
+It reads the same Multi-App Run file as `dapr run -f dapr.yaml`, so `make run`, the test
+harness and a Dapr install all start the apps the same way. daprd runs in `workdir`, so the
+relative paths in components/ and config/ (SQLite files, the secrets file) land under
+`workdir/.data`.
+"""
+
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from devstack.processes import ManagedProcess, free_port, wait_until
+from devstack.runtime import PROJECT_ROOT
+from devstack.secrets import ensure_local_secrets
+
+LOOPBACK = "127.0.0.1"
+STARTUP_TIMEOUT = 90.0
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    app_id: str
+    command: list[str]
+    app_dir: Path
+    app_port: int
+    http_port: int
+    grpc_port: int
+    metrics_port: int
+    env: dict[str, str] = field(default_factory=dict)
+
+    def on_free_ports(self) -> "AppSpec":
+        return replace(
+            self,
+            app_port=free_port(),
+            http_port=free_port(),
+            grpc_port=free_port(),
+            metrics_port=free_port(),
+        )
+
+
+@dataclass(frozen=True)
+class RunFile:
+    """The parts of a Multi-App Run file (dapr.yaml) this stack uses."""
+
+    resources_paths: list[Path]
+    config_path: Path
+    log_level: str
+    env: dict[str, str]
+    apps: dict[str, AppSpec]
+
+    @classmethod
+    def load(cls, path: Path = PROJECT_ROOT / "dapr.yaml") -> "RunFile":
+        raw: dict[str, Any] = yaml.safe_load(path.read_text())
+        base = path.parent
+        common = raw.get("common", {})
+        env = {k: str(v) for k, v in common.get("env", {}).items()}
+        apps = {app["appID"]: _app_spec(app, base, env) for app in raw["apps"]}
+        return cls(
+            resources_paths=[(base / p).resolve() for p in common["resourcesPaths"]],
+            config_path=(base / common["configFilePath"]).resolve(),
+            log_level=common.get("logLevel", "info"),
+            env=env,
+            apps=apps,
+        )
+
+
+def _app_spec(app: dict[str, Any], base: Path, common_env: dict[str, str]) -> AppSpec:
+    return AppSpec(
+        app_id=app["appID"],
+        command=[str(part) for part in app["command"]],
+        app_dir=(base / app.get("appDirPath", ".")).resolve(),
+        app_port=int(app["appPort"]),
+        http_port=int(app["daprHTTPPort"]),
+        grpc_port=int(app["daprGRPCPort"]),
+        metrics_port=int(app["metricsPort"]),
+        env={**common_env, **{k: str(v) for k, v in app.get("env", {}).items()}},
+    )
+
+
+@dataclass
+class RunningApp:
+    spec: AppSpec
+    app: ManagedProcess
+    daprd: ManagedProcess
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.spec.app_port}"
+
+    @property
+    def dapr_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.spec.http_port}"
+
+
+@dataclass
+class Stack:
+    bin_dir: Path
+    workdir: Path
+    run_file: RunFile
+    placement_port: int = field(default_factory=free_port)
+    scheduler_port: int = field(default_factory=free_port)
+    placement_health_port: int = field(default_factory=free_port)
+    scheduler_health_port: int = field(default_factory=free_port)
+    processes: list[ManagedProcess] = field(default_factory=list)
+    apps: dict[str, RunningApp] = field(default_factory=dict)
+
+    @property
+    def log_dir(self) -> Path:
+        return self.workdir / ".data" / "logs"
+
+    def start_control_plane(self) -> None:
+        (self.workdir / ".data").mkdir(parents=True, exist_ok=True)
+        ensure_local_secrets(self.workdir / ".data" / "secrets.json")
+        placement = self._spawn("placement", self._placement_argv(), self.workdir)
+        scheduler = self._spawn("scheduler", self._scheduler_argv(), self.workdir)
+        for process, port in (
+            (placement, self.placement_health_port),
+            (scheduler, self.scheduler_health_port),
+        ):
+            _wait_answers(f"http://{LOOPBACK}:{port}/healthz", process.name, [process])
+
+    def start_app(
+        self, spec: AppSpec, *, wait_ready_path: str | None = "/health/ready"
+    ) -> RunningApp:
+        app = self._spawn(spec.app_id, self._app_argv(spec), spec.app_dir, self._app_env(spec))
+        daprd = self._spawn(f"daprd-{spec.app_id}", self._daprd_argv(spec), self.workdir)
+        running = RunningApp(spec, app, daprd)
+        self.apps[spec.app_id] = running
+        self.wait_ready(running, wait_ready_path)
+        return running
+
+    def wait_ready(self, running: RunningApp, ready_path: str | None = "/health/ready") -> None:
+        watch = [running.app, running.daprd]
+        _wait_answers(f"{running.dapr_url}/v1.0/healthz", running.daprd.name, watch)
+        if ready_path is not None:
+            _wait_answers(running.url + ready_path, running.spec.app_id, watch)
+
+    def stop(self) -> None:
+        """Apps first, then their sidecars, then the control plane."""
+        for process in reversed(self.processes):
+            process.stop()
+
+    def logs(self) -> dict[str, str]:
+        return {process.name: process.log_tail() for process in self.processes}
+
+    def _spawn(
+        self, name: str, argv: list[str], cwd: Path, env: dict[str, str] | None = None
+    ) -> ManagedProcess:
+        process = ManagedProcess(
+            name, argv, self.log_dir / f"{name}.log", cwd, {**self.run_file.env, **(env or {})}
+        )
+        self.processes.append(process.start())
+        return process
+
+    def _placement_argv(self) -> list[str]:
+        return [
+            str(self.bin_dir / "placement"),
+            f"--listen-address={LOOPBACK}",
+            f"--port={self.placement_port}",
+            f"--healthz-listen-address={LOOPBACK}",
+            f"--healthz-port={self.placement_health_port}",
+            f"--metrics-listen-address={LOOPBACK}",
+            f"--metrics-port={free_port()}",
+            f"--initial-cluster=dapr-placement-0={LOOPBACK}:{free_port()}",
+            f"--log-level={self.run_file.log_level}",
+        ]
+
+    def _scheduler_argv(self) -> list[str]:
+        return [
+            str(self.bin_dir / "scheduler"),
+            f"--listen-address={LOOPBACK}",
+            f"--port={self.scheduler_port}",
+            f"--healthz-listen-address={LOOPBACK}",
+            f"--healthz-port={self.scheduler_health_port}",
+            f"--metrics-listen-address={LOOPBACK}",
+            f"--metrics-port={free_port()}",
+            f"--etcd-data-dir={self.workdir / '.data' / 'scheduler'}",
+            f"--etcd-client-listen-address={LOOPBACK}",
+            f"--etcd-client-port={free_port()}",
+            f"--etcd-initial-cluster=dapr-scheduler-server-0=http://{LOOPBACK}:{free_port()}",
+            f"--log-level={self.run_file.log_level}",
+        ]
+
+    def _daprd_argv(self, spec: AppSpec) -> list[str]:
+        resources = [f"--resources-path={path}" for path in self.run_file.resources_paths]
+        return [
+            str(self.bin_dir / "daprd"),
+            f"--app-id={spec.app_id}",
+            f"--app-port={spec.app_port}",
+            "--app-protocol=http",
+            f"--app-channel-address={LOOPBACK}",
+            f"--dapr-listen-addresses={LOOPBACK}",
+            f"--dapr-http-port={spec.http_port}",
+            f"--dapr-grpc-port={spec.grpc_port}",
+            f"--dapr-internal-grpc-listen-address={LOOPBACK}",
+            f"--dapr-internal-grpc-port={free_port()}",
+            f"--metrics-listen-address={LOOPBACK}",
+            f"--metrics-port={spec.metrics_port}",
+            f"--placement-host-address={LOOPBACK}:{self.placement_port}",
+            f"--scheduler-host-address={LOOPBACK}:{self.scheduler_port}",
+            f"--config={self.run_file.config_path}",
+            *resources,
+            f"--log-level={self.run_file.log_level}",
+        ]
+
+    def _app_argv(self, spec: AppSpec) -> list[str]:
+        # `python` means this interpreter, so the app runs in the project's environment.
+        command = list(spec.command)
+        if command[0] in ("python", "python3"):
+            command[0] = sys.executable
+        return command
+
+    def _app_env(self, spec: AppSpec) -> dict[str, str]:
+        return {
+            **spec.env,
+            "APP_ID": spec.app_id,
+            "APP_PORT": str(spec.app_port),
+            "DAPR_HTTP_PORT": str(spec.http_port),
+            "DAPR_GRPC_PORT": str(spec.grpc_port),
+        }
+
+
+def _wait_answers(url: str, name: str, watch: list[ManagedProcess]) -> None:
+    wait_until(
+        lambda: _answers(url), what=f"{name} to answer {url}", timeout=STARTUP_TIMEOUT, watch=watch
+    )
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2.0).is_success
+    except httpx.HTTPError:
+        return False

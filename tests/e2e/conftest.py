@@ -1,0 +1,65 @@
+"""The real runtime: placement, scheduler and each app beside its own daprd, on free ports.
+
+One stack serves the whole session; every process keeps a log, and a failing test shows the
+end of each one.
+"""
+
+from collections.abc import Generator, Iterator
+
+import httpx
+import pytest
+
+from devstack.runtime import ensure_runtime
+from devstack.stack import RunFile, RunningApp, Stack
+
+_STACK_KEY = pytest.StashKey[Stack]()
+
+
+@pytest.fixture(scope="session")
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    run_file = RunFile.load()
+    stack = Stack(ensure_runtime(), tmp_path_factory.mktemp("stack"), run_file)
+    request.config.stash[_STACK_KEY] = stack
+    try:
+        stack.start_control_plane()
+        stack.start_app(run_file.apps["payments"].on_free_ports())
+        stack.start_app(run_file.apps["orders"].on_free_ports())
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def orders(stack: Stack) -> RunningApp:
+    return stack.apps["orders"]
+
+
+@pytest.fixture(scope="session")
+def payments(stack: Stack) -> RunningApp:
+    return stack.apps["payments"]
+
+
+@pytest.fixture
+def orders_api(orders: RunningApp) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=orders.url, timeout=30.0) as client:
+        yield client
+
+
+@pytest.fixture
+def orders_sidecar(orders: RunningApp) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=orders.dapr_url, timeout=30.0) as client:
+        yield client
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item,
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    stack = item.config.stash.get(_STACK_KEY, None)
+    if report.failed and stack is not None:
+        for name, tail in stack.logs().items():
+            report.sections.append((f"log of {name}", tail))
+    return report

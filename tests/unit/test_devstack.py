@@ -1,0 +1,50 @@
+import json
+from pathlib import Path
+
+import yaml
+
+from devstack.runtime import PROJECT_ROOT, pinned_version
+from devstack.secrets import ensure_local_secrets
+from devstack.stack import RunFile
+
+
+def test_run_file_describes_both_apps_on_loopback_dev_ports() -> None:
+    run_file = RunFile.load()
+
+    assert {app.app_id: app.app_port for app in run_file.apps.values()} == {
+        "orders": 8000,
+        "payments": 8001,
+    }
+    assert run_file.env["DAPR_HOST_IP"] == "127.0.0.1"
+    assert all(path.is_dir() for path in run_file.resources_paths)
+
+
+def test_free_ports_differ_from_the_dev_ports() -> None:
+    orders = RunFile.load().apps["orders"]
+    moved = orders.on_free_ports()
+
+    assert moved.app_id == "orders"
+    assert {moved.app_port, moved.http_port, moved.grpc_port}.isdisjoint({8000, 3500, 50001})
+
+
+def test_local_secrets_are_generated_once_and_kept(tmp_path: Path) -> None:
+    path = tmp_path / ".data" / "secrets.json"
+    ensure_local_secrets(path)
+    first = json.loads(path.read_text())
+    ensure_local_secrets(path)
+
+    assert json.loads(path.read_text()) == first
+    assert len(first["jwt-signing-key"]) >= 48
+    assert path.stat().st_mode & 0o077 == 0
+
+
+def test_components_carry_the_names_the_code_uses() -> None:
+    names = {
+        yaml.safe_load(path.read_text())["metadata"]["name"]
+        for path in (PROJECT_ROOT / "components").glob("*.yaml")
+    }
+    assert names == {"statestore", "pubsub", "secretstore"}
+
+
+def test_runtime_version_is_pinned_once() -> None:
+    assert pinned_version().count(".") == 2
