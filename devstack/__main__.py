@@ -19,11 +19,15 @@ def main() -> int:
         for spec in run_file.apps.values():
             stack.start_app(spec)
         _print_where(stack)
-        stopping.wait()
+        # From here Ctrl-C asks for a clean stop instead of interrupting a wait.
+        signal.signal(signal.SIGINT, lambda *_: stopping.set())
+        while not stopping.wait(timeout=1.0):
+            if crashed := [p for p in stack.processes if not p.running]:
+                raise RuntimeError(f"{crashed[0].name} exited:\n{crashed[0].log_tail()}")
     except KeyboardInterrupt:
-        pass
+        return 130
     except (RuntimeError, TimeoutError) as error:
-        print(f"start-up failed: {error}", file=sys.stderr)
+        print(f"\n{error}", file=sys.stderr)
         return 1
     finally:
         print("\nstopping...", file=sys.stderr)
