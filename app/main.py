@@ -1,39 +1,67 @@
-"""The `orders` app: the composition root. Run with `uvicorn --factory app.main:create_app`."""
+"""The `orders` app: the composition root. Run with `python -m app`."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from dapr.ext.fastapi import DaprActor
+from dapr.actor import ActorId
+from dapr.actor.runtime.context import ActorRuntimeContext
+from dapr.ext.fastapi import DaprActor, DaprApp
 from dapr.ext.workflow import WorkflowRuntime
 from dapr.ext.workflow.aio import DaprWorkflowClient
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
+from actors.clients import InventoryClient, OrderClient
 from actors.counter import Counter
+from actors.inventory import Inventory
+from actors.order import Order
 from app import health
+from app.api import catalog, orders
+from app.events import EventPublisher
 from app.problems import install_problem_handlers
-from app.settings import ComponentNames, SidecarSettings
+from app.read_models import ReadModels
+from app.services import Services
+from app.settings import AppSettings, ComponentNames, SidecarSettings
 from app.sidecar import Sidecar, connect
 from app.slice import install_slice
+from app.subscriptions import install_subscriptions
 from app.workflow_worker import WorkflowWorker
 from workflows.counter import build_increment_counter, count_workflow
 
+API_PREFIX = "/api/v1"
+
 
 def create_app(
-    sidecar_settings: SidecarSettings | None = None, components: ComponentNames | None = None
+    sidecar_settings: SidecarSettings | None = None,
+    components: ComponentNames | None = None,
+    settings: AppSettings | None = None,
 ) -> FastAPI:
     sidecar_settings = sidecar_settings or SidecarSettings()
     components = components or ComponentNames()
+    settings = settings or AppSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with connect(sidecar_settings) as sidecar:
-            await actors.register_actor(Counter)
+            events = EventPublisher(sidecar.dapr, components.pubsub)
+            await _register_actors(actor_host, events)
             worker = WorkflowWorker(_workflow_runtime(sidecar))
-            workflows = DaprWorkflowClient(sidecar_settings.host, str(sidecar_settings.grpc_port))
-            app.state.sidecar = sidecar
-            app.state.components = components
-            app.state.workflows = workflows
-            app.state.workflow_worker = worker
+            services = Services(
+                settings=settings,
+                components=components,
+                sidecar=sidecar,
+                events=events,
+                inventory=InventoryClient(sidecar.actors),
+                orders=OrderClient(sidecar.actors),
+                read_models=ReadModels(sidecar.dapr, components.statestore),
+                workflows=DaprWorkflowClient(
+                    sidecar_settings.host, str(sidecar_settings.grpc_port)
+                ),
+                workflow_worker=worker,
+            )
+            app.state.services = services
+            # The slice's routes read these two directly.
+            app.state.sidecar, app.state.components = sidecar, components
+            app.state.workflows, app.state.workflow_worker = services.workflows, worker
             worker.start()
             try:
                 yield
@@ -43,11 +71,29 @@ def create_app(
                 await worker.stop()
 
     app = FastAPI(title="orders", version="0.1.0", lifespan=lifespan)
-    actors = DaprActor(app)
+    actor_host = DaprActor(app)
+    dapr_app = DaprApp(app)
     install_problem_handlers(app)
     app.include_router(health.router)
-    install_slice(app, components)
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(catalog.router)
+    api.include_router(orders.router)
+    app.include_router(api)
+    install_subscriptions(dapr_app, components)
+    install_slice(app, dapr_app, components)
     return app
+
+
+async def _register_actors(actor_host: DaprActor, events: EventPublisher) -> None:
+    def inventory(ctx: ActorRuntimeContext, actor_id: ActorId) -> Inventory:
+        return Inventory(ctx, actor_id, events)
+
+    def order(ctx: ActorRuntimeContext, actor_id: ActorId) -> Order:
+        return Order(ctx, actor_id, events)
+
+    await actor_host.register_actor(Inventory, actor_factory=inventory)
+    await actor_host.register_actor(Order, actor_factory=order)
+    await actor_host.register_actor(Counter)
 
 
 def _workflow_runtime(sidecar: Sidecar) -> WorkflowRuntime:

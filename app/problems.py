@@ -9,7 +9,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from actors.outcome import Refused
+from domain.errors import DomainError
+
 PROBLEM_JSON = "application/problem+json"
+
+# The one place domain refusals become HTTP statuses; anything unnamed is a conflict.
+STATUS_OF_REFUSAL = {"NotFound": 404, "InvalidOrder": 422}
+DEFAULT_REFUSAL_STATUS = 409
 
 
 def problem(status: int, detail: str | None = None, **extensions: Any) -> JSONResponse:
@@ -40,6 +47,17 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(422, "The request is not valid.", errors=errors)
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+async def _refused(_request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, Refused):
+        error, detail = exc.error, exc.detail
+    else:
+        error, detail = type(exc).__name__, str(exc)
+    return problem(STATUS_OF_REFUSAL.get(error, DEFAULT_REFUSAL_STATUS), detail, error=error)
+
+
+def install_problem_handlers(app: FastAPI, *, domain: bool = True) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    if domain:
+        app.add_exception_handler(Refused, _refused)
+        app.add_exception_handler(DomainError, _refused)

@@ -41,3 +41,11 @@ class ServerSettings(BaseSettings):
 
     host: str = Field("127.0.0.1", alias="APP_HOST")
     port: int = Field(8000, alias="APP_PORT")
+
+
+class AppSettings(BaseSettings):
+    """How the `orders` service behaves; ORDERS_-prefixed environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="ORDERS_", extra="ignore")
+
+    low_stock_threshold: int = Field(5, ge=0)

@@ -144,6 +144,6 @@ async def on_message(request: Request, event: Annotated[dict[str, Any], Body()])
     return {"status": "SUCCESS"}
 
 
-def install_slice(app: FastAPI, names: ComponentNames) -> None:
+def install_slice(app: FastAPI, dapr_app: DaprApp, names: ComponentNames) -> None:
     app.include_router(router)
-    DaprApp(app).subscribe(pubsub=names.pubsub, topic=TOPIC, route="/events/slice")(on_message)
+    dapr_app.subscribe(pubsub=names.pubsub, topic=TOPIC, route="/events/slice")(on_message)

@@ -7,7 +7,7 @@ from app.problems import install_problem_handlers
 
 def create_app() -> FastAPI:
     app = FastAPI(title="payments", version="0.1.0")
-    install_problem_handlers(app)
+    install_problem_handlers(app, domain=False)
 
     @app.get("/health/live", tags=["health"])
     async def live() -> dict[str, str]:

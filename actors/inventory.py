@@ -1,0 +1,131 @@
+"""The Inventory actor (id = SKU): a catalog item and its stock, one turn at a time.
+
+Turn-based concurrency is what keeps reservations from overselling: the runtime runs one
+method of one SKU at a time, so load → domain → save never interleaves.
+"""
+
+from abc import abstractmethod
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from dapr.actor import Actor, ActorId, ActorInterface, actormethod
+from dapr.actor.runtime.context import ActorRuntimeContext
+
+from actors.outcome import Outcome, refused, succeeded
+from app.events import EventPublisher, cloud_event
+from domain.catalog import Item
+from domain.errors import DomainError
+
+STATE_KEY = "item"
+TOPIC = "inventory"
+
+
+class InventoryInterface(ActorInterface):
+    @actormethod(name="Create")
+    @abstractmethod
+    async def create(self, request: dict[str, Any]) -> Outcome: ...
+
+    @actormethod(name="Get")
+    @abstractmethod
+    async def get(self) -> Outcome: ...
+
+    @actormethod(name="Reserve")
+    @abstractmethod
+    async def reserve(self, request: dict[str, Any]) -> Outcome: ...
+
+    @actormethod(name="Release")
+    @abstractmethod
+    async def release(self, request: dict[str, Any]) -> Outcome: ...
+
+    @actormethod(name="Commit")
+    @abstractmethod
+    async def commit(self, request: dict[str, Any]) -> Outcome: ...
+
+    @actormethod(name="Restock")
+    @abstractmethod
+    async def restock(self, request: dict[str, Any]) -> Outcome: ...
+
+
+def item_view(item: Item) -> dict[str, Any]:
+    return {
+        "sku": item.sku,
+        "name": item.name,
+        "price_cents": item.price_cents,
+        "available": item.stock.available,
+        "reserved": item.stock.reserved,
+    }
+
+
+class Inventory(Actor, InventoryInterface):
+    def __init__(self, ctx: ActorRuntimeContext, actor_id: ActorId, events: EventPublisher) -> None:
+        super().__init__(ctx, actor_id)
+        self._events = events
+
+    async def create(self, request: dict[str, Any]) -> Outcome:
+        wanted = Item.create(
+            self.id.id,
+            request["name"],
+            request["price_cents"],
+            request["stock"],
+            request["low_stock_threshold"],
+        )
+        existing, version = await self._load()
+        if existing is None:
+            await self._save(wanted, version + 1, "inventory.item_created")
+            return succeeded(item_view(wanted))
+        if existing.same_definition(wanted):
+            return succeeded(item_view(existing))
+        return refused("Conflict", f"item {self.id.id} exists with another name or price")
+
+    async def get(self) -> Outcome:
+        item, _ = await self._load()
+        return succeeded(item_view(item) if item else None)
+
+    async def reserve(self, request: dict[str, Any]) -> Outcome:
+        order_id, quantity = request["order_id"], request["quantity"]
+        return await self._change(lambda item: item.stock.reserve(order_id, quantity))
+
+    async def release(self, request: dict[str, Any]) -> Outcome:
+        return await self._change(lambda item: item.stock.release(request["order_id"]))
+
+    async def commit(self, request: dict[str, Any]) -> Outcome:
+        return await self._change(lambda item: item.stock.commit(request["order_id"]))
+
+    async def restock(self, request: dict[str, Any]) -> Outcome:
+        quantity, ref = request["quantity"], request["ref"]
+        return await self._change(lambda item: item.stock.restock(quantity, ref))
+
+    async def _change(self, change: Callable[[Item], Any]) -> Outcome:
+        """Load → domain → save; a replay that changes nothing saves and publishes nothing."""
+        item, version = await self._load()
+        if item is None:
+            return refused("NotFound", f"no item {self.id.id}")
+        before = item.to_dict()
+        try:
+            result = change(item)
+        except DomainError as error:
+            return refused(type(error).__name__, str(error))
+        if item.to_dict() != before:
+            await self._save(item, version + 1, "inventory.item_updated")
+        return succeeded({"result": result, "item": item_view(item)})
+
+    async def _load(self) -> tuple[Item | None, int]:
+        found, data = await self._state_manager.try_get_state(STATE_KEY)
+        if not found or data is None:
+            return None, 0
+        return Item.from_dict(data["item"]), data["version"]
+
+    async def _save(self, item: Item, version: int, event_type: str) -> None:
+        """Saves before publishing, so no event announces a change that was not stored."""
+        await self._state_manager.set_state(STATE_KEY, {"item": item.to_dict(), "version": version})
+        await self._state_manager.save_state()
+        now = datetime.now(UTC).isoformat()
+        sku = item.sku
+        view = {**item_view(item), "version": version}
+        await self._events.publish(TOPIC, cloud_event(event_type, f"{sku}:{version}", view, now))
+        for low in item.stock.events:
+            data = {"sku": sku, "available": low.available, "threshold": low.threshold}
+            event = cloud_event("inventory.low_stock", f"{sku}:{version}:low_stock", data, now)
+            await self._events.publish(TOPIC, event)
+        item.stock.events.clear()

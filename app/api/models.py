@@ -1,0 +1,79 @@
+"""Request and response bodies of the public API; requests refuse unknown fields."""
+
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+Sku = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ItemCreate(Request):
+    sku: str = Sku
+    name: str = Field(min_length=1, max_length=200)
+    price_cents: int = Field(ge=0, le=100_000_000)
+    stock: int = Field(ge=0, le=1_000_000)
+
+
+class Restock(Request):
+    quantity: int = Field(ge=1, le=1_000_000)
+
+
+class ItemView(BaseModel):
+    sku: str
+    name: str
+    price_cents: int
+    available: int
+    reserved: int
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+class OrderLineIn(Request):
+    sku: str = Sku
+    quantity: int = Field(ge=1, le=1000)
+
+
+class OrderCreate(Request):
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=50)
+    payment_token: str = Field(min_length=1, max_length=100)
+
+
+class OrderLineView(BaseModel):
+    sku: str
+    quantity: int
+    unit_price_cents: int
+
+
+class TransitionView(BaseModel):
+    status: str
+    at: str
+    reason: str | None
+
+
+class OrderView(BaseModel):
+    id: str
+    customer_id: str
+    status: str
+    status_reason: str | None
+    total_cents: int
+    created_at: str
+    lines: list[OrderLineView]
+    history: list[TransitionView]
+
+
+class OrderSummary(BaseModel):
+    id: str
+    customer_id: str
+    status: str
+    status_reason: str | None
+    total_cents: int
+    created_at: str

@@ -1,0 +1,35 @@
+"""What the lifespan builds once and every route and handler shares."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from dapr.ext.workflow.aio import DaprWorkflowClient
+from fastapi import Depends, Request
+
+from actors.clients import InventoryClient, OrderClient
+from app.events import EventPublisher
+from app.read_models import ReadModels
+from app.settings import AppSettings, ComponentNames
+from app.sidecar import Sidecar
+from app.workflow_worker import WorkflowWorker
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: AppSettings
+    components: ComponentNames
+    sidecar: Sidecar
+    events: EventPublisher
+    inventory: InventoryClient
+    orders: OrderClient
+    read_models: ReadModels
+    workflows: DaprWorkflowClient
+    workflow_worker: WorkflowWorker
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]

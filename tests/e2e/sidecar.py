@@ -1,0 +1,33 @@
+"""What tests do through a real sidecar's HTTP API: state reads, publishes, actor calls."""
+
+import json
+from typing import Any
+
+import httpx
+
+CLOUDEVENTS_JSON = "application/cloudevents+json"
+
+
+def read_state(sidecar: httpx.Client, key: str) -> Any:
+    response = sidecar.get(f"/v1.0/state/statestore/{key}")
+    response.raise_for_status()
+    return response.json() if response.content else None
+
+
+def publish_cloud_event(
+    sidecar: httpx.Client, topic: str, event_id: str, event_type: str, data: Any
+) -> None:
+    event = {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": "tests",
+        "type": event_type,
+        "datacontenttype": "application/json",
+        "data": data,
+    }
+    response = sidecar.post(
+        f"/v1.0/publish/pubsub/{topic}",
+        content=json.dumps(event),
+        headers={"content-type": CLOUDEVENTS_JSON},
+    )
+    assert response.status_code == 204, response.text

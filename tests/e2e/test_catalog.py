@@ -1,0 +1,111 @@
+"""Catalog items as Inventory actors, through the public API and the real runtime."""
+
+import asyncio
+import uuid
+from typing import Any
+
+import httpx
+
+from devstack.stack import RunningApp
+from tests.e2e.eventually import eventually
+
+
+def new_item(api: httpx.Client, stock: int = 10, price_cents: int = 250) -> dict[str, Any]:
+    sku = f"sku-{uuid.uuid4().hex[:10]}"
+    body = {"sku": sku, "name": "Tea", "price_cents": price_cents, "stock": stock}
+    response = api.post("/api/v1/items", json=body)
+    assert response.status_code == 201, response.text
+    item: dict[str, Any] = response.json()
+    return item
+
+
+def test_create_and_get_an_item(orders_api: httpx.Client) -> None:
+    item = new_item(orders_api, stock=7)
+
+    assert item == {**item, "available": 7, "reserved": 0, "price_cents": 250}
+    assert orders_api.get(f"/api/v1/items/{item['sku']}").json() == item
+
+
+def test_create_again_is_a_replay_and_another_definition_a_conflict(
+    orders_api: httpx.Client,
+) -> None:
+    item = new_item(orders_api)
+    same = {"sku": item["sku"], "name": "Tea", "price_cents": 250, "stock": 10}
+    other = {**same, "price_cents": 999}
+
+    assert orders_api.post("/api/v1/items", json=same).status_code == 201
+    conflict = orders_api.post("/api/v1/items", json=other)
+    assert conflict.status_code == 409
+    assert conflict.headers["content-type"] == "application/problem+json"
+
+
+def test_client_mistakes_are_problems_not_server_errors(orders_api: httpx.Client) -> None:
+    unknown = orders_api.get("/api/v1/items/no-such-sku")
+    negative = orders_api.post(
+        "/api/v1/items", json={"sku": "x", "name": "n", "price_cents": -1, "stock": 1}
+    )
+    extra = orders_api.post(
+        "/api/v1/items",
+        json={"sku": "x", "name": "n", "price_cents": 1, "stock": 1, "owner": "me"},
+    )
+    bad_sku = orders_api.post(
+        "/api/v1/items", json={"sku": "../x", "name": "n", "price_cents": 1, "stock": 1}
+    )
+
+    assert [r.status_code for r in (unknown, negative, extra, bad_sku)] == [404, 422, 422, 422]
+    assert all(r.headers["content-type"] == "application/problem+json" for r in (unknown, extra))
+
+
+def test_restock_is_idempotent_on_the_idempotency_key(orders_api: httpx.Client) -> None:
+    sku = new_item(orders_api, stock=1)["sku"]
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+
+    first = orders_api.post(f"/api/v1/items/{sku}/restock", json={"quantity": 4}, headers=key)
+    again = orders_api.post(f"/api/v1/items/{sku}/restock", json={"quantity": 4}, headers=key)
+
+    assert first.json()["available"] == again.json()["available"] == 5
+
+
+def test_concurrent_reservations_never_oversell(
+    orders_api: httpx.Client, orders: RunningApp
+) -> None:
+    """200 reservations of one unit race for 50: the actor's turns let exactly 50 through."""
+    sku = new_item(orders_api, stock=50)["sku"]
+
+    async def reserve_all() -> list[dict[str, Any]]:
+        url = f"{orders.dapr_url}/v1.0/actors/Inventory/{sku}/method/Reserve"
+        async with httpx.AsyncClient(timeout=60.0) as client:
+
+            async def reserve(n: int) -> dict[str, Any]:
+                response = await client.put(url, json={"order_id": f"o-{n}", "quantity": 1})
+                response.raise_for_status()
+                outcome: dict[str, Any] = response.json()
+                return outcome
+
+            return await asyncio.gather(*(reserve(n) for n in range(200)))
+
+    outcomes = asyncio.run(reserve_all())
+
+    granted = [o for o in outcomes if o["ok"]]
+    refused = [o for o in outcomes if not o["ok"]]
+    assert len(granted) == 50
+    assert {o["error"] for o in refused} == {"OutOfStock"}
+    item = orders_api.get(f"/api/v1/items/{sku}").json()
+    assert (item["available"], item["reserved"]) == (0, 50)
+
+
+def test_item_list_pages_through_the_read_model(orders_api: httpx.Client) -> None:
+    skus = {new_item(orders_api)["sku"] for _ in range(5)}
+
+    def all_listed() -> set[str] | None:
+        seen: set[str] = set()
+        cursor: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+            page = orders_api.get("/api/v1/items", params=params).json()
+            assert len(page["items"]) <= 2
+            seen |= {item["sku"] for item in page["items"]}
+            if (cursor := page["next_cursor"]) is None:
+                return seen if skus <= seen else None
+
+    assert skus <= eventually(all_listed, what="the new items in the list")
