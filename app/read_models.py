@@ -1,8 +1,8 @@
-"""Read models kept by event subscribers: one document per entity plus a sorted index.
+"""Read models kept by event subscribers: one document per entity plus sorted indexes.
 
-Every write is ETag-checked (first-write concurrency, insert-only when the key is new) and
-retried on a conflict, so concurrent events never lose an update; a document only moves to a
-higher version, so a late or redelivered event cannot take it back.
+Writes are compare-and-swap on the ETag (app/state.py), so concurrent events never lose an
+update; a document only moves to a higher version, so a late or redelivered event cannot take
+it back.
 """
 
 import json
@@ -10,12 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from dapr.aio.clients import DaprClient
-from dapr.clients.exceptions import DaprGrpcError
-from dapr.clients.grpc._state import Concurrency, StateOptions
 
-FIRST_WRITE = StateOptions(concurrency=Concurrency.first_write)
-MAX_ATTEMPTS = 50
-_CONFLICT_CODES = {"ABORTED", "FAILED_PRECONDITION"}
+from app.state import Document, compare_and_swap, read_document
 
 
 class ReadModels:
@@ -23,28 +19,40 @@ class ReadModels:
         self._dapr = dapr
         self._store = store
 
-    async def put_if_newer(self, key: str, document: dict[str, Any], version: int) -> bool:
+    async def put_if_newer(self, key: str, document: Document, version: int) -> bool:
         """Stores `document` unless the stored one has the same or a higher version."""
 
-        def change(current: dict[str, Any] | None) -> dict[str, Any] | None:
+        def decide(current: Document | None) -> Document | None:
             if current is not None and current["version"] >= version:
                 return None
             return {**document, "version": version}
 
-        return await self._update(key, change)
+        return await compare_and_swap(self._dapr, self._store, key, decide) is not None
 
     async def add_to_index(self, index: str, member: str) -> bool:
-        def change(current: dict[str, Any] | None) -> dict[str, Any] | None:
+        def decide(current: Document | None) -> Document | None:
             members: list[str] = current["members"] if current else []
-            if member in members:
-                return None
-            return {"members": sorted([*members, member])}
+            return None if member in members else {"members": sorted([*members, member])}
 
-        return await self._update(index, change)
+        return await compare_and_swap(self._dapr, self._store, index, decide) is not None
 
-    async def get(self, key: str) -> dict[str, Any] | None:
-        item = await self._dapr.get_state(self._store, key)
-        return json.loads(item.data) if item.data else None
+    async def remove_from_index(self, index: str, members: set[str]) -> None:
+        def decide(current: Document | None) -> Document | None:
+            kept = [m for m in (current or {"members": []})["members"] if m not in members]
+            return (
+                None
+                if current is None or len(kept) == len(current["members"])
+                else {"members": kept}
+            )
+
+        await compare_and_swap(self._dapr, self._store, index, decide)
+
+    async def get(self, key: str) -> Document | None:
+        return await read_document(self._dapr, self._store, key)
+
+    async def members(self, index: str) -> list[str]:
+        members: list[str] = ((await self.get(index)) or {"members": []})["members"]
+        return members
 
     async def page(
         self,
@@ -53,44 +61,19 @@ class ReadModels:
         *,
         limit: int,
         cursor: str | None,
-        keep: Callable[[dict[str, Any]], bool] = lambda _: True,
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """Members after `cursor` in index order, their documents filtered by `keep`."""
-        members: list[str] = ((await self.get(index)) or {"members": []})["members"]
-        after = [m for m in members if cursor is None or m > cursor]
-        found: list[dict[str, Any]] = []
+        keep: Callable[[Document], bool] = lambda _: True,
+    ) -> tuple[list[Document], str | None]:
+        """Documents of the members after `cursor`, in index order, filtered by `keep`."""
+        after = [m for m in await self.members(index) if cursor is None or m > cursor]
+        found: list[Document] = []
         for start in range(0, len(after), limit):
             batch = after[start : start + limit]
             items = await self._dapr.get_bulk_state(self._store, [key_of(m) for m in batch])
             documents = {item.key: json.loads(item.data) for item in items.items if item.data}
             for member in batch:
-                document = documents.get(key_of(member))
+                document: Any = documents.get(key_of(member))
                 if document is not None and keep(document):
                     found.append(document)
                     if len(found) == limit:
-                        more = member != after[-1]
-                        return found, member if more else None
+                        return found, (member if member != after[-1] else None)
         return found, None
-
-    async def _update(
-        self, key: str, change: Callable[[dict[str, Any] | None], dict[str, Any] | None]
-    ) -> bool:
-        for _ in range(MAX_ATTEMPTS):
-            item = await self._dapr.get_state(self._store, key)
-            current = json.loads(item.data) if item.data else None
-            new = change(current)
-            if new is None:
-                return False
-            try:
-                await self._dapr.save_state(
-                    self._store,
-                    key,
-                    json.dumps(new),
-                    etag=item.etag or None,
-                    options=FIRST_WRITE,
-                )
-                return True
-            except DaprGrpcError as error:
-                if error.code().name not in _CONFLICT_CODES:  # type: ignore[no-untyped-call]
-                    raise
-        raise RuntimeError(f"gave up on {key} after {MAX_ATTEMPTS} conflicting writes")

@@ -82,8 +82,8 @@ class Stock:
             "sku": self.sku,
             "available": self.available,
             "low_stock_threshold": self.low_stock_threshold,
-            "reservations": self.reservations,
-            "committed": self.committed,
+            "reservations": dict(self.reservations),
+            "committed": dict(self.committed),
             "released": sorted(self.released),
             "restocks": sorted(self.restocks),
         }

@@ -1,20 +1,152 @@
 """The `payments` app: a simulated payment provider that `orders` calls by app-id."""
 
-from fastapi import FastAPI
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
 
-from app.problems import install_problem_handlers
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.problems import install_problem_handlers, problem
+from app.settings import ComponentNames, SidecarSettings
+from app.sidecar import Sidecar, connect
+from payments.ledger import SLOW_TOKEN, Charge, NotConfirmable, UnknownToken, charge_id_for
+from payments.store import ChargeStore
+
+log = logging.getLogger(__name__)
 
 
-def create_app() -> FastAPI:
-    app = FastAPI(title="payments", version="0.1.0")
+class PaymentsSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PAYMENTS_", extra="ignore")
+
+    slow_delay_seconds: float = Field(8.0, ge=0)
+    orders_app_id: str = "orders"
+
+
+class ChargeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: str = Field(min_length=1, max_length=100)
+    amount_cents: int = Field(ge=0, le=100_000_000)
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    payment_token: str = Field(min_length=1, max_length=100)
+
+
+class ChargeView(BaseModel):
+    charge_id: str
+    order_id: str
+    amount_cents: int
+    currency: str
+    status: str
+
+
+class Payments:
+    def __init__(self, sidecar: Sidecar, charges: ChargeStore, settings: PaymentsSettings) -> None:
+        self.sidecar, self.charges, self.settings = sidecar, charges, settings
+
+
+def _payments(request: Request) -> Payments:
+    payments: Payments = request.app.state.payments
+    return payments
+
+
+PaymentsDep = Annotated[Payments, Depends(_payments)]
+
+
+def create_app(settings: PaymentsSettings | None = None) -> FastAPI:
+    settings = settings or PaymentsSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with connect(SidecarSettings()) as sidecar:
+            charges = ChargeStore(sidecar.dapr, ComponentNames().statestore)
+            app.state.payments = Payments(sidecar, charges, settings)
+            yield
+
+    app = FastAPI(title="payments", version="0.1.0", lifespan=lifespan)
     install_problem_handlers(app, domain=False)
+    app.add_exception_handler(UnknownToken, lambda _r, e: problem(422, str(e)))
+    app.add_exception_handler(NotConfirmable, lambda _r, e: problem(409, str(e)))
+    app.include_router(_routes())
+    return app
 
-    @app.get("/health/live", tags=["health"])
+
+def _routes() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/health/live", tags=["health"])
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/health/ready", tags=["health"])
-    async def ready() -> dict[str, str]:
+    @router.get("/health/ready", tags=["health"])
+    async def ready(payments: PaymentsDep) -> dict[str, str]:
+        if not await payments.sidecar.is_healthy():
+            raise HTTPException(503, "The sidecar is not ready.")
         return {"status": "ok"}
 
-    return app
+    @router.post("/charges")
+    async def charge(body: ChargeRequest, payments: PaymentsDep) -> ChargeView:
+        """Idempotent per order: a repeat answers the first charge, or its refund."""
+        wanted = Charge.open(body.order_id, body.amount_cents, body.currency, body.payment_token)
+        stored = await payments.charges.change(wanted.charge_id, lambda current: current or wanted)
+        if body.payment_token == SLOW_TOKEN:
+            # Captured first, answered late: the caller's timeout must lead to a refund.
+            await asyncio.sleep(payments.settings.slow_delay_seconds)
+        return ChargeView.model_validate(stored.to_dict())
+
+    @router.get("/charges/{charge_id}")
+    async def get_charge(charge_id: str, payments: PaymentsDep) -> ChargeView:
+        found = await payments.charges.get(charge_id)
+        if found is None:
+            raise HTTPException(404, f"No charge {charge_id!r}.")
+        return ChargeView.model_validate(found.to_dict())
+
+    @router.post("/charges/{charge_id}/refund")
+    async def refund(charge_id: str, payments: PaymentsDep) -> ChargeView:
+        order_id = _order_of(charge_id)
+
+        def refunded(current: Charge | None) -> Charge:
+            charge = current or Charge.voided_before_charge(order_id)
+            charge.refund()
+            return charge
+
+        return ChargeView.model_validate(
+            (await payments.charges.change(charge_id, refunded)).to_dict()
+        )
+
+    @router.post("/charges/{charge_id}/confirm")
+    async def confirm(charge_id: str, payments: PaymentsDep) -> ChargeView:
+        def confirmed(current: Charge | None) -> Charge:
+            if current is None:
+                raise HTTPException(404, f"No charge {charge_id!r}.")
+            current.confirm()
+            return current
+
+        charge = await payments.charges.change(charge_id, confirmed)
+        await _tell_orders(payments, charge)
+        return ChargeView.model_validate(charge.to_dict())
+
+    return router
+
+
+def _order_of(charge_id: str) -> str:
+    order_id = charge_id.removeprefix("ch_")
+    if charge_id_for(order_id) != charge_id or not order_id:
+        raise HTTPException(404, f"No charge {charge_id!r}.")
+    return order_id
+
+
+async def _tell_orders(payments: Payments, charge: Charge) -> None:
+    """Calls `orders` back by app-id; if this fails, the saga's timeout refunds the charge."""
+    response = await payments.sidecar.invoke(
+        payments.settings.orders_app_id,
+        "internal/payments/confirmed",
+        verb="POST",
+        json={"order_id": charge.order_id, "charge_id": charge.charge_id},
+    )
+    if response.is_error:
+        log.warning("orders refused the confirmation of %s: %s", charge.charge_id, response.text)
+        raise HTTPException(502, "The order service did not take the confirmation.")
