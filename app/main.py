@@ -14,17 +14,20 @@ from actors.clients import InventoryClient, OrderClient
 from actors.counter import Counter
 from actors.inventory import Inventory
 from actors.order import Order
+from actors.serializer import PlainJson
 from app import health
-from app.api import catalog, orders
+from app.api import catalog, internal, orders
 from app.events import EventPublisher
 from app.problems import install_problem_handlers
 from app.read_models import ReadModels
 from app.services import Services
 from app.settings import AppSettings, ComponentNames, SidecarSettings
-from app.sidecar import Sidecar, connect
+from app.sidecar import LoopBoundHttp, Sidecar, connect
 from app.slice import install_slice
 from app.subscriptions import install_subscriptions
 from app.workflow_worker import WorkflowWorker
+from workflows.activities import CheckoutDependencies, checkout_activities
+from workflows.checkout import checkout
 from workflows.counter import build_increment_counter, count_workflow
 
 API_PREFIX = "/api/v1"
@@ -44,7 +47,7 @@ def create_app(
         async with connect(sidecar_settings) as sidecar:
             events = EventPublisher(sidecar.dapr, components.pubsub)
             await _register_actors(actor_host, events)
-            worker = WorkflowWorker(_workflow_runtime(sidecar))
+            worker = WorkflowWorker(_workflow_runtime(sidecar, components))
             services = Services(
                 settings=settings,
                 components=components,
@@ -79,6 +82,7 @@ def create_app(
     api.include_router(catalog.router)
     api.include_router(orders.router)
     app.include_router(api)
+    app.include_router(internal.router)
     install_subscriptions(dapr_app, components)
     install_slice(app, dapr_app, components)
     return app
@@ -91,13 +95,24 @@ async def _register_actors(actor_host: DaprActor, events: EventPublisher) -> Non
     def order(ctx: ActorRuntimeContext, actor_id: ActorId) -> Order:
         return Order(ctx, actor_id, events)
 
-    await actor_host.register_actor(Inventory, actor_factory=inventory)
-    await actor_host.register_actor(Order, actor_factory=order)
-    await actor_host.register_actor(Counter)
+    serializers = {"message_serializer": PlainJson(), "state_serializer": PlainJson()}
+    await actor_host.register_actor(Inventory, actor_factory=inventory, **serializers)
+    await actor_host.register_actor(Order, actor_factory=order, **serializers)
+    await actor_host.register_actor(Counter, **serializers)
 
 
-def _workflow_runtime(sidecar: Sidecar) -> WorkflowRuntime:
+def _workflow_runtime(sidecar: Sidecar, components: ComponentNames) -> WorkflowRuntime:
     runtime = WorkflowRuntime(sidecar.settings.host, str(sidecar.settings.grpc_port))
+    runtime.register_workflow(checkout)
+    dependencies = CheckoutDependencies(
+        inventory=InventoryClient(sidecar.actors),
+        orders=OrderClient(sidecar.actors),
+        sidecar_http=LoopBoundHttp(sidecar.settings),
+        payments_app_id=components.payments_app_id,
+        notifications_binding=components.notifications,
+    )
+    for activity in checkout_activities(dependencies):
+        runtime.register_activity(activity)
     runtime.register_workflow(count_workflow)
     runtime.register_activity(build_increment_counter(sidecar.actors))
     return runtime

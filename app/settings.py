@@ -31,6 +31,7 @@ class ComponentNames(BaseSettings):
     statestore: str = "statestore"
     pubsub: str = "pubsub"
     secretstore: str = "secretstore"
+    notifications: str = "notifications"
     payments_app_id: str = "payments"
 
 
@@ -49,3 +50,8 @@ class AppSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ORDERS_", extra="ignore")
 
     low_stock_threshold: int = Field(5, ge=0)
+    currency: str = Field("EUR", pattern="^[A-Z]{3}$")
+    # How long a `requires_action` payment may wait for the customer.
+    payment_action_timeout_seconds: int = Field(600, ge=1)
+    # Finished sagas' workflow state is purged by housekeeping after this long.
+    saga_retention_seconds: int = Field(7 * 24 * 3600, ge=0)

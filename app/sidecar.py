@@ -1,5 +1,6 @@
 """The one connection to this app's Dapr sidecar, built once in the lifespan and shared."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ import httpx
 from dapr.actor import ActorProxyFactory
 from dapr.aio.clients import DaprClient
 
+from actors.serializer import PlainJson
 from app.settings import SidecarSettings
 
 API_TOKEN_HEADER = "dapr-api-token"
@@ -45,13 +47,38 @@ class Sidecar:
         return await self.http.request(verb, f"/v1.0/invoke/{app_id}/method/{method}", **kwargs)
 
 
+def _token_header(settings: SidecarSettings) -> dict[str, str]:
+    if settings.api_token is None:
+        return {}
+    return {API_TOKEN_HEADER: settings.api_token.get_secret_value()}
+
+
 @asynccontextmanager
 async def connect(settings: SidecarSettings) -> AsyncIterator[Sidecar]:
-    headers = {}
-    if settings.api_token is not None:
-        headers[API_TOKEN_HEADER] = settings.api_token.get_secret_value()
+    headers = _token_header(settings)
     async with (
         DaprClient(settings.grpc_address) as dapr,
-        httpx.AsyncClient(base_url=settings.http_url, headers=headers, timeout=10.0) as http,
+        httpx.AsyncClient(base_url=settings.http_url, headers=headers, timeout=30.0) as http,
     ):
-        yield Sidecar(settings, dapr, http, ActorProxyFactory())
+        yield Sidecar(settings, dapr, http, ActorProxyFactory(message_serializer=PlainJson()))
+
+
+class LoopBoundHttp:
+    """The sidecar's HTTP API for code on another event loop than the web app's: the workflow
+    worker runs activities on its own loop, and an httpx client belongs to one loop."""
+
+    def __init__(self, settings: SidecarSettings) -> None:
+        self._settings = settings
+        self._client: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def __call__(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            self._client = httpx.AsyncClient(
+                base_url=self._settings.http_url,
+                headers=_token_header(self._settings),
+                timeout=30.0,
+            )
+            self._loop = loop
+        return self._client

@@ -22,6 +22,8 @@ DEAD_LETTER_TOPIC = "deadletter"
 CATALOG_INDEX = "catalog:index"
 LOW_STOCK_ALERTS = "inventory:low-stock"
 ORDERS_INDEX = "orders:all"
+# Members are "<finished at>|<order id>", so they sort by when the saga ended.
+FINISHED_SAGAS = "sagas:finished"
 SUCCESS, DROP = {"status": "SUCCESS"}, {"status": "DROP"}
 
 Event = Annotated[dict[str, Any], Body()]
@@ -91,6 +93,8 @@ async def on_orders(event: Event, services: ServicesDep) -> dict[str, str]:
     await models.put_if_newer(order_key(order["id"]), summary, version=len(order["history"]))
     await models.add_to_index(ORDERS_INDEX, order["id"])
     await models.add_to_index(customer_index(order["customer_id"]), order["id"])
+    if order["status"] != "pending":
+        await models.add_to_index(FINISHED_SAGAS, f"{order['history'][-1]['at']}|{order['id']}")
     return SUCCESS
 
 

@@ -77,3 +77,23 @@ class OrderSummary(BaseModel):
     status_reason: str | None
     total_cents: int
     created_at: str
+
+
+class SagaStep(BaseModel):
+    step: str
+    kind: str
+    status: str
+    started_at: str
+    ended_at: str | None
+    detail: str | None
+
+
+class SagaView(BaseModel):
+    order_id: str
+    runtime_status: str
+    current_step: str | None
+    timeline: list[SagaStep]
+    created_at: str
+    last_updated_at: str
+    failure: str | None
+    finished: bool

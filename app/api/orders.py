@@ -1,38 +1,49 @@
-"""Order routes: one order from its actor, lists from the orders read model.
+"""Order routes: placing an order starts its checkout saga; reads come from the Order actor
+and the orders read model. A customer sees only their own orders: anyone else's is a 404."""
 
-A customer sees only their own orders; anyone else's answers 404, never the data.
-"""
-
+import hashlib
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Header, HTTPException, Query, Response
 
 from app.api.deps import CurrentUser, Principal
-from app.api.models import OrderCreate, OrderSummary, OrderView, Page
+from app.api.models import OrderCreate, OrderSummary, OrderView, Page, SagaView
+from app.checkout import request_cancel, saga_view, start_saga
 from app.services import Services, ServicesDep
 from app.subscriptions import ORDERS_INDEX, customer_index, order_key
 from domain.errors import InvalidOrder
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 Status = Annotated[str | None, Query(pattern="^(pending|confirmed|cancelled)$")]
+IdempotencyKey = Annotated[str | None, Header(min_length=1, max_length=128)]
 
 
-def new_order_id(now: datetime) -> str:
-    """Sortable by creation time, so the newest orders page last and ids never collide."""
-    return f"{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:12]}"
+def new_order_id(now: datetime, user: Principal, idempotency_key: str | None) -> str:
+    """Sortable by time; the same caller's same Idempotency-Key always names the same order."""
+    if idempotency_key is None:
+        return f"{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:12]}"
+    digest = hashlib.sha256(f"{user.id}\n{idempotency_key}".encode()).hexdigest()
+    return f"key-{digest[:32]}"
 
 
 @router.post("", status_code=202)
 async def place_order(
-    body: OrderCreate, services: ServicesDep, user: CurrentUser, response: Response
+    body: OrderCreate,
+    services: ServicesDep,
+    user: CurrentUser,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> OrderView:
     now = datetime.now(UTC)
-    order_id = new_order_id(now)
+    order_id = new_order_id(now, user, idempotency_key)
     lines = [await _priced_line(services, line.sku, line.quantity) for line in body.lines]
-    request = {"customer_id": user.id, "lines": lines, "at": now.isoformat()}
-    order = await services.orders.place(order_id, request)
+    order = await services.orders.place(
+        order_id, {"customer_id": user.id, "lines": lines, "at": now.isoformat()}
+    )
+    if order["status"] == "pending":
+        await start_saga(services.workflows, order_id, _saga_input(services, order, body))
     response.headers["Location"] = f"/api/v1/orders/{order_id}"
     return OrderView.model_validate(order)
 
@@ -63,6 +74,26 @@ async def list_orders(
     )
 
 
+@router.post("/{order_id}/cancel", status_code=202)
+async def cancel_order(order_id: str, services: ServicesDep, user: CurrentUser) -> OrderView:
+    """Asks the saga to compensate; a confirmed order cannot be cancelled (409)."""
+    order = await visible_order(services, user, order_id)
+    if order["status"] == "confirmed":
+        raise HTTPException(409, f"Order {order_id!r} is already confirmed.")
+    if order["status"] == "pending":
+        await request_cancel(services.workflows, order_id)
+    return OrderView.model_validate(order)
+
+
+@router.get("/{order_id}/saga")
+async def get_saga(order_id: str, services: ServicesDep, user: CurrentUser) -> SagaView:
+    await visible_order(services, user, order_id)
+    saga = await saga_view(services.workflows, order_id)
+    if saga is None:
+        raise HTTPException(404, f"The saga of order {order_id!r} is gone (purged).")
+    return SagaView.model_validate(saga)
+
+
 async def visible_order(services: Services, user: Principal, order_id: str) -> dict[str, Any]:
     order = await services.orders.get(order_id)
     if order is None or not (user.is_admin or order["customer_id"] == user.id):
@@ -75,3 +106,13 @@ async def _priced_line(services: Services, sku: str, quantity: int) -> dict[str,
     if item is None:
         raise InvalidOrder(f"no item {sku!r} in the catalog")
     return {"sku": sku, "quantity": quantity, "unit_price_cents": item["price_cents"]}
+
+
+def _saga_input(services: Services, order: dict[str, Any], body: OrderCreate) -> dict[str, Any]:
+    return {
+        "lines": [{"sku": line["sku"], "quantity": line["quantity"]} for line in order["lines"]],
+        "total_cents": order["total_cents"],
+        "currency": services.settings.currency,
+        "payment_token": body.payment_token,
+        "payment_action_timeout_seconds": services.settings.payment_action_timeout_seconds,
+    }

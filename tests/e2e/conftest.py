@@ -5,6 +5,7 @@ end of each one.
 """
 
 from collections.abc import Generator, Iterator
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -13,6 +14,9 @@ from devstack.runtime import ensure_runtime
 from devstack.stack import RunFile, RunningApp, Stack
 
 _STACK_KEY = pytest.StashKey[Stack]()
+# Short enough to watch a timeout happen; tok_slow still outlasts the 3 s resiliency timeout.
+ORDERS_ENV = {"ORDERS_PAYMENT_ACTION_TIMEOUT_SECONDS": "6"}
+PAYMENTS_ENV = {"PAYMENTS_SLOW_DELAY_SECONDS": "4"}
 
 
 @pytest.fixture(scope="session")
@@ -24,8 +28,10 @@ def stack(
     request.config.stash[_STACK_KEY] = stack
     try:
         stack.start_control_plane()
-        stack.start_app(run_file.apps["payments"].on_free_ports())
-        stack.start_app(run_file.apps["orders"].on_free_ports())
+        payments = run_file.apps["payments"].on_free_ports()
+        stack.start_app(replace(payments, env={**payments.env, **PAYMENTS_ENV}))
+        orders = run_file.apps["orders"].on_free_ports()
+        stack.start_app(replace(orders, env={**orders.env, **ORDERS_ENV}))
         yield stack
     finally:
         stack.stop()
@@ -44,6 +50,12 @@ def payments(stack: Stack) -> RunningApp:
 @pytest.fixture
 def orders_api(orders: RunningApp) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=orders.url, timeout=30.0) as client:
+        yield client
+
+
+@pytest.fixture
+def payments_api(payments: RunningApp) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=payments.url, timeout=30.0) as client:
         yield client
 
 

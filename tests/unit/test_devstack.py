@@ -43,7 +43,7 @@ def test_components_carry_the_names_the_code_uses() -> None:
         yaml.safe_load(path.read_text())["metadata"]["name"]
         for path in (PROJECT_ROOT / "components").glob("*.yaml")
     }
-    assert names == {"statestore", "pubsub", "secretstore"}
+    assert names == {"statestore", "pubsub", "secretstore", "notifications", "housekeeping"}
 
 
 def test_runtime_version_is_pinned_once() -> None:

@@ -1,0 +1,111 @@
+"""The checkout saga's activities: plain async functions over the actor clients and sidecar.
+
+They run at least once, so each is idempotent on the order id. A domain refusal that retrying
+cannot change comes back as a value; anything else raises and the workflow's policy retries.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from dapr.ext.workflow import WorkflowActivityContext
+
+from actors.clients import InventoryClient, OrderClient
+from actors.outcome import Refused
+
+Activity = Callable[[WorkflowActivityContext, Any], Awaitable[Any]]
+# Retrying cannot turn these into a reservation.
+NOT_RESERVABLE = {"OutOfStock", "ReservationClosed", "NotFound"}
+
+
+class PaymentTimeout(Exception):
+    """The payments call ran past the resiliency timeout; the charge may still have happened."""
+
+
+@dataclass(frozen=True)
+class CheckoutDependencies:
+    inventory: InventoryClient
+    orders: OrderClient
+    sidecar_http: Callable[[], httpx.AsyncClient]
+    payments_app_id: str
+    notifications_binding: str
+
+
+def checkout_activities(deps: CheckoutDependencies) -> list[Activity]:
+    async def order_status(_ctx: WorkflowActivityContext, order_id: str) -> str | None:
+        order = await deps.orders.get(order_id)
+        return order["status"] if order else None
+
+    async def reserve_line(_ctx: WorkflowActivityContext, line: dict[str, Any]) -> dict[str, Any]:
+        try:
+            await deps.inventory.reserve(line["sku"], line["order_id"], line["quantity"])
+        except Refused as refusal:
+            if refusal.error not in NOT_RESERVABLE:
+                raise
+            return {"sku": line["sku"], "reserved": False, "reason": refusal.error}
+        return {"sku": line["sku"], "reserved": True, "reason": None}
+
+    async def release_line(_ctx: WorkflowActivityContext, line: dict[str, Any]) -> None:
+        try:
+            await deps.inventory.release(line["sku"], line["order_id"])
+        except Refused as refusal:
+            if refusal.error != "NotFound":
+                raise
+
+    async def commit_line(_ctx: WorkflowActivityContext, line: dict[str, Any]) -> None:
+        await deps.inventory.commit(line["sku"], line["order_id"])
+
+    async def charge_payment(
+        _ctx: WorkflowActivityContext, charge: dict[str, Any]
+    ) -> dict[str, Any]:
+        response = await _invoke_payments("charges", charge)
+        answer: dict[str, Any] = response.json()
+        return {"charge_id": answer["charge_id"], "status": answer["status"]}
+
+    async def refund_payment(_ctx: WorkflowActivityContext, request: dict[str, Any]) -> str:
+        response = await _invoke_payments(f"charges/ch_{request['order_id']}/refund", {})
+        response.raise_for_status()
+        status: str = response.json()["status"]
+        return status
+
+    async def confirm_order(_ctx: WorkflowActivityContext, request: dict[str, Any]) -> None:
+        await deps.orders.confirm(request["order_id"], request["at"])
+
+    async def cancel_order(_ctx: WorkflowActivityContext, request: dict[str, Any]) -> None:
+        await deps.orders.cancel(request["order_id"], request["reason"], request["at"])
+
+    async def notify(_ctx: WorkflowActivityContext, request: dict[str, Any]) -> None:
+        """A file per order and event, so a retried notification overwrites itself."""
+        order = await deps.orders.get(request["order_id"])
+        body = {
+            "operation": "create",
+            "data": order,
+            "metadata": {"fileName": f"{request['order_id']}-{request['event']}.json"},
+        }
+        response = await deps.sidecar_http().post(
+            f"/v1.0/bindings/{deps.notifications_binding}", json=body
+        )
+        response.raise_for_status()
+
+    async def _invoke_payments(method: str, body: dict[str, Any]) -> httpx.Response:
+        url = f"/v1.0/invoke/{deps.payments_app_id}/method/{method}"
+        try:
+            response = await deps.sidecar_http().post(url, json=body)
+        except httpx.TimeoutException as error:
+            raise PaymentTimeout(str(error)) from error
+        if response.is_server_error and "deadline" in response.text.lower():
+            raise PaymentTimeout(response.text)
+        return response
+
+    return [
+        order_status,
+        reserve_line,
+        release_line,
+        commit_line,
+        charge_payment,
+        refund_payment,
+        confirm_order,
+        cancel_order,
+        notify,
+    ]

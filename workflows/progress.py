@@ -1,0 +1,51 @@
+"""A saga's progress, kept in the workflow's custom status for `GET /orders/{id}/saga`.
+
+Times come from the workflow context, so replays write the same timeline.
+"""
+
+import json
+from typing import Any, Protocol
+
+
+class StatusContext(Protocol):
+    @property
+    def current_utc_datetime(self) -> Any: ...
+
+    def set_custom_status(self, custom_status: str) -> None: ...
+
+
+class Progress:
+    def __init__(self, ctx: StatusContext) -> None:
+        self._ctx = ctx
+        self.timeline: list[dict[str, Any]] = []
+
+    @property
+    def current_step(self) -> str | None:
+        running = [entry for entry in self.timeline if entry["status"] == "running"]
+        return running[-1]["step"] if running else None
+
+    def begin(self, step: str, *, compensation: bool = False) -> None:
+        self.timeline.append(
+            {
+                "step": step,
+                "kind": "compensation" if compensation else "step",
+                "status": "running",
+                "started_at": self._now(),
+                "ended_at": None,
+                "detail": None,
+            }
+        )
+        self._publish()
+
+    def end(self, status: str = "done", detail: str | None = None) -> None:
+        entry = self.timeline[-1]
+        entry.update(status=status, ended_at=self._now(), detail=detail)
+        self._publish()
+
+    def _now(self) -> str:
+        now: str = self._ctx.current_utc_datetime.isoformat()
+        return now
+
+    def _publish(self) -> None:
+        status = {"current_step": self.current_step, "timeline": self.timeline}
+        self._ctx.set_custom_status(json.dumps(status))
