@@ -22,7 +22,10 @@ def free_port() -> int:
 
 def _die_with_parent() -> None:
     """Runs in the child: the kernel kills it when the process that started it dies, so a
-    crashed or killed test run never leaves daprd or an app holding ports."""
+    crashed or killed test run never leaves daprd or an app holding ports.
+
+    The kernel ties this to the starting *thread*: start processes from the main thread (or
+    one that outlives them), never from a short-lived worker thread."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 

@@ -134,6 +134,16 @@ class Stack:
         self.wait_ready(running, wait_ready_path)
         return running
 
+    def crash_and_restart(self, app_id: str) -> None:
+        """SIGKILLs the app (not its sidecar), as a crash would, and starts it again."""
+        running = self.apps[app_id]
+        running.app.kill()
+        spec = running.spec
+        running.app = self._spawn(
+            spec.app_id, self._app_argv(spec), spec.app_dir, self._app_env(spec)
+        )
+        self.wait_ready(running)
+
     def wait_ready(self, running: RunningApp, ready_path: str | None = "/health/ready") -> None:
         watch = [running.app, running.daprd]
         _wait_answers(f"{running.dapr_url}/v1.0/healthz", running.daprd.name, watch)

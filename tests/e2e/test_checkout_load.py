@@ -1,0 +1,92 @@
+"""Many sagas at once, and sagas that survive their app being killed mid-way."""
+
+import asyncio
+import random
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+
+from devstack.stack import RunningApp, Stack
+from tests.e2e.checkout import charge_status, final_order, stock
+from tests.e2e.test_catalog import new_item
+
+
+async def place_all(orders: RunningApp, sku: str, count: int, token: str = "tok_ok") -> list[str]:
+    """Places `count` one-unit orders concurrently; each retries with its own Idempotency-Key
+    until accepted, so a crash mid-request never loses or doubles an order."""
+    body = {"lines": [{"sku": sku, "quantity": 1}], "payment_token": token}
+    async with httpx.AsyncClient(base_url=orders.url, timeout=30.0) as client:
+
+        async def place(n: int) -> str:
+            key = f"{sku}-{n}"
+            while True:
+                try:
+                    response = await client.post(
+                        "/api/v1/orders", json=body, headers={"Idempotency-Key": key}
+                    )
+                    if response.status_code == 202:
+                        order_id: str = response.json()["id"]
+                        return order_id
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.2)
+
+        return await asyncio.gather(*(place(n) for n in range(count)))
+
+
+def check_consistency(
+    api: httpx.Client, payments_api: httpx.Client, sku: str, order_ids: list[str], initial: int
+) -> dict[str, Any]:
+    orders = [final_order(api, order_id, timeout=180.0) for order_id in order_ids]
+    confirmed = [o for o in orders if o["status"] == "confirmed"]
+    charges = {o["id"]: charge_status(payments_api, o["id"]) for o in orders}
+    available, reserved = stock(api, sku)
+
+    assert len(set(order_ids)) == len(order_ids), "one order per Idempotency-Key"
+    assert len(confirmed) + available == initial
+    assert reserved == 0
+    for order in orders:
+        captured = charges[order["id"]] == "captured"
+        assert captured == (order["status"] == "confirmed"), (order, charges[order["id"]])
+    return {
+        "confirmed": len(confirmed),
+        "reasons": sorted({o["status_reason"] for o in orders if o["status"] == "cancelled"}),
+    }
+
+
+def test_100_checkouts_on_10_units_confirm_exactly_10(
+    orders_api: httpx.Client, payments_api: httpx.Client, orders: RunningApp
+) -> None:
+    sku = new_item(orders_api, stock=10)["sku"]
+
+    order_ids = asyncio.run(place_all(orders, sku, 100))
+    outcome = check_consistency(orders_api, payments_api, sku, order_ids, initial=10)
+
+    assert outcome == {"confirmed": 10, "reasons": ["out_of_stock"]}
+    assert stock(orders_api, sku) == (0, 0)
+
+
+def test_sagas_finish_after_the_orders_app_is_killed_mid_way(
+    payments_api: httpx.Client, orders: RunningApp, stack: Stack
+) -> None:
+    with httpx.Client(base_url=orders.url, timeout=30.0) as before_crashes:
+        sku = new_item(before_crashes, stock=30)["sku"]
+    rng = random.Random(uuid.uuid4().int)
+
+    # The load runs on a helper thread; the crashes and restarts stay on the main thread,
+    # because a child process dies with the thread that started it (see devstack.processes).
+    with ThreadPoolExecutor(max_workers=1) as load:
+        placing = load.submit(asyncio.run, place_all(orders, sku, 40))
+        for _ in range(2):
+            time.sleep(rng.uniform(0.3, 1.5))
+            stack.crash_and_restart("orders")
+        order_ids = placing.result()
+    # A new client: the old one's pooled connections died with the app.
+    with httpx.Client(base_url=orders.url, timeout=30.0) as orders_api:
+        outcome = check_consistency(orders_api, payments_api, sku, order_ids, initial=30)
+
+    assert outcome["confirmed"] == 30
+    assert outcome["reasons"] == ["out_of_stock"]
