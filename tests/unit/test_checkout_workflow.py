@@ -1,0 +1,171 @@
+"""The checkout saga's decisions, driven with a fake context: no sidecar, every path."""
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.fakes.workflow import FakeWorkflowContext, World, run_workflow
+from workflows.activities import PaymentTimeout
+from workflows.checkout import CANCEL_EVENT, PAYMENT_CONFIRMED_EVENT, checkout
+
+ORDER = {
+    "lines": [{"sku": "tea", "quantity": 2}, {"sku": "cup", "quantity": 1}],
+    "total_cents": 900,
+    "currency": "EUR",
+    "payment_token": "tok_ok",
+    "payment_action_timeout_seconds": 60,
+}
+RESERVED = {"reserved": True, "reason": None}
+COMPENSATION = ["refund_payment", "release_line", "release_line", "cancel_order"]
+
+
+def world(**overrides: Any) -> World:
+    activities: dict[str, Any] = {
+        "order_status": "pending",
+        "reserve_line": lambda line: {"sku": line["sku"], **RESERVED},
+        "charge_payment": {"charge_id": "ch_order-1", "status": "captured"},
+        "commit_line": None,
+        "confirm_order": None,
+        "notify": None,
+        "refund_payment": "refunded",
+        "release_line": None,
+        "cancel_order": None,
+    }
+    events = overrides.pop("events", {})
+    return World(activities={**activities, **overrides}, events=events)
+
+
+def run(w: World) -> tuple[dict[str, Any], FakeWorkflowContext]:
+    ctx = FakeWorkflowContext()
+    result: dict[str, Any] = run_workflow(checkout, ctx, ORDER, w)
+    return result, ctx
+
+
+def cancel_reason(ctx: FakeWorkflowContext) -> str:
+    reason: str = next(t for t in ctx.calls if t.name == "cancel_order").input["reason"]
+    return reason
+
+
+def test_a_paid_order_commits_confirms_and_notifies() -> None:
+    result, ctx = run(world())
+
+    assert result == {"status": "confirmed", "reason": None}
+    assert ctx.activity_names() == [
+        "order_status",
+        "reserve_line",
+        "reserve_line",
+        "charge_payment",
+        "commit_line",
+        "commit_line",
+        "confirm_order",
+        "notify",
+    ]
+    charge = ctx.calls[3].input
+    assert charge == {
+        "order_id": "order-1",
+        "amount_cents": 900,
+        "currency": "EUR",
+        "payment_token": "tok_ok",
+    }
+
+
+def test_the_timeline_names_every_step_with_context_times() -> None:
+    _, ctx = run(world())
+
+    status = json.loads(ctx.custom_status or "{}")
+    assert status["current_step"] is None
+    steps = [(entry["step"], entry["status"]) for entry in status["timeline"]]
+    assert steps == [
+        ("reserve_stock", "done"),
+        ("charge_payment", "done"),
+        ("commit_stock", "done"),
+        ("confirm_order", "done"),
+        ("notify_customer", "done"),
+    ]
+    assert status["timeline"][0]["started_at"].startswith("2026-01-01T00:00")
+
+
+def test_a_shortage_releases_every_line_and_charges_nothing() -> None:
+    def reserve(line: dict[str, Any]) -> dict[str, Any]:
+        reserved = line["sku"] == "tea"
+        return {"sku": line["sku"], "reserved": reserved, "reason": None}
+
+    result, ctx = run(world(reserve_line=reserve))
+
+    assert result == {"status": "cancelled", "reason": "out_of_stock"}
+    assert ctx.activity_names()[3:] == ["release_line", "release_line", "cancel_order"]
+    assert "charge_payment" not in ctx.activity_names()
+
+
+@pytest.mark.parametrize(
+    ("charge", "reason"),
+    [
+        ({"charge_id": "c", "status": "declined"}, "payment_declined"),
+        ({"charge_id": None, "status": "rejected"}, "payment_declined"),
+        (PaymentTimeout("deadline exceeded"), "payment_timeout"),
+        (RuntimeError("payments is down"), "payment_failed"),
+    ],
+)
+def test_a_failed_charge_refunds_then_releases_then_cancels(charge: Any, reason: str) -> None:
+    result, ctx = run(world(charge_payment=charge))
+
+    assert result == {"status": "cancelled", "reason": reason}
+    assert ctx.activity_names()[4:] == COMPENSATION
+    assert "commit_line" not in ctx.activity_names()
+
+
+def test_a_payment_needing_action_confirms_when_the_customer_does() -> None:
+    w = world(
+        charge_payment={"charge_id": "c", "status": "requires_action"},
+        events={PAYMENT_CONFIRMED_EVENT: {"charge_id": "c"}},
+    )
+    w.waits_win = True
+
+    result, ctx = run(w)
+
+    assert result["status"] == "confirmed"
+    assert "confirm_order" in ctx.activity_names()
+
+
+def test_a_payment_needing_action_times_out() -> None:
+    w = world(charge_payment={"charge_id": "c", "status": "requires_action"})
+    w.timers_fire = True
+
+    result, ctx = run(w)
+
+    assert result == {"status": "cancelled", "reason": "payment_timeout"}
+    assert ctx.activity_names()[4:] == COMPENSATION
+
+
+def test_a_cancel_during_reservation_compensates_without_charging() -> None:
+    w = world(events={CANCEL_EVENT: None})
+    w.waits_win = True
+
+    result, ctx = run(w)
+
+    assert result == {"status": "cancelled", "reason": "cancelled_by_customer"}
+    assert "charge_payment" not in ctx.activity_names()
+    assert ctx.activity_names()[-3:] == ["release_line", "release_line", "cancel_order"]
+
+
+def test_a_reservation_that_keeps_failing_compensates() -> None:
+    result, ctx = run(world(reserve_line=RuntimeError("actor unavailable")))
+
+    assert result == {"status": "cancelled", "reason": "reservation_failed"}
+    assert cancel_reason(ctx) == "reservation_failed"
+
+
+def test_a_failed_notification_leaves_the_order_confirmed() -> None:
+    result, ctx = run(world(notify=RuntimeError("binding down")))
+
+    assert result["status"] == "confirmed"
+    timeline = json.loads(ctx.custom_status or "{}")["timeline"]
+    assert timeline[-1]["status"] == "failed"
+
+
+def test_an_order_that_is_no_longer_pending_starts_nothing() -> None:
+    result, ctx = run(world(order_status="confirmed"))
+
+    assert result == {"status": "confirmed", "replayed": True}
+    assert ctx.activity_names() == ["order_status"]
