@@ -11,7 +11,6 @@ from dapr.ext.workflow.aio import DaprWorkflowClient
 from fastapi import APIRouter, FastAPI
 
 from actors.clients import InventoryClient, OrderClient
-from actors.counter import Counter
 from actors.inventory import Inventory
 from actors.order import Order
 from actors.serializer import PlainJson
@@ -23,12 +22,10 @@ from app.read_models import ReadModels
 from app.services import Services
 from app.settings import AppSettings, ComponentNames, SidecarSettings
 from app.sidecar import LoopBoundHttp, Sidecar, connect
-from app.slice import install_slice
 from app.subscriptions import install_subscriptions
 from app.workflow_worker import WorkflowWorker
 from workflows.activities import CheckoutDependencies, checkout_activities
 from workflows.checkout import checkout
-from workflows.counter import build_increment_counter, count_workflow
 
 API_PREFIX = "/api/v1"
 
@@ -62,9 +59,6 @@ def create_app(
                 workflow_worker=worker,
             )
             app.state.services = services
-            # The slice's routes read these two directly.
-            app.state.sidecar, app.state.components = sidecar, components
-            app.state.workflows, app.state.workflow_worker = services.workflows, worker
             worker.start()
             try:
                 yield
@@ -84,7 +78,6 @@ def create_app(
     app.include_router(api)
     app.include_router(internal.router)
     install_subscriptions(dapr_app, components)
-    install_slice(app, dapr_app, components)
     return app
 
 
@@ -98,7 +91,6 @@ async def _register_actors(actor_host: DaprActor, events: EventPublisher) -> Non
     serializers = {"message_serializer": PlainJson(), "state_serializer": PlainJson()}
     await actor_host.register_actor(Inventory, actor_factory=inventory, **serializers)
     await actor_host.register_actor(Order, actor_factory=order, **serializers)
-    await actor_host.register_actor(Counter, **serializers)
 
 
 def _workflow_runtime(sidecar: Sidecar, components: ComponentNames) -> WorkflowRuntime:
@@ -113,6 +105,4 @@ def _workflow_runtime(sidecar: Sidecar, components: ComponentNames) -> WorkflowR
     )
     for activity in checkout_activities(dependencies):
         runtime.register_activity(activity)
-    runtime.register_workflow(count_workflow)
-    runtime.register_activity(build_increment_counter(sidecar.actors))
     return runtime
