@@ -5,7 +5,9 @@ end of each one.
 """
 
 from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,28 +15,38 @@ import pytest
 from devstack.runtime import ensure_runtime
 from devstack.stack import RunFile, RunningApp, Stack
 
-_STACK_KEY = pytest.StashKey[Stack]()
+_STACKS_KEY = pytest.StashKey[list[Stack]]()
 # Short enough to watch a timeout happen; tok_slow still outlasts the 3 s resiliency timeout.
 ORDERS_ENV = {"ORDERS_PAYMENT_ACTION_TIMEOUT_SECONDS": "6"}
 PAYMENTS_ENV = {"PAYMENTS_SLOW_DELAY_SECONDS": "4"}
+
+
+@contextmanager
+def running_stack(
+    config: pytest.Config, workdir: Path, run_file: RunFile, orders_env: dict[str, str]
+) -> Iterator[Stack]:
+    """Control plane, payments and orders on free ports; stopped whatever happens."""
+    stack = Stack(ensure_runtime(), workdir, run_file)
+    config.stash.setdefault(_STACKS_KEY, []).append(stack)
+    try:
+        stack.start_control_plane()
+        payments = run_file.apps["payments"].on_free_ports()
+        stack.start_app(replace(payments, env={**payments.env, **PAYMENTS_ENV}))
+        orders = run_file.apps["orders"].on_free_ports()
+        stack.start_app(replace(orders, env={**orders.env, **orders_env}))
+        yield stack
+    finally:
+        stack.stop()
+        config.stash[_STACKS_KEY].remove(stack)
 
 
 @pytest.fixture(scope="session")
 def stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    run_file = RunFile.load()
-    stack = Stack(ensure_runtime(), tmp_path_factory.mktemp("stack"), run_file)
-    request.config.stash[_STACK_KEY] = stack
-    try:
-        stack.start_control_plane()
-        payments = run_file.apps["payments"].on_free_ports()
-        stack.start_app(replace(payments, env={**payments.env, **PAYMENTS_ENV}))
-        orders = run_file.apps["orders"].on_free_ports()
-        stack.start_app(replace(orders, env={**orders.env, **ORDERS_ENV}))
+    workdir = tmp_path_factory.mktemp("stack")
+    with running_stack(request.config, workdir, RunFile.load(), ORDERS_ENV) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="session")
@@ -70,8 +82,8 @@ def pytest_runtest_makereport(
     item: pytest.Item,
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    stack = item.config.stash.get(_STACK_KEY, None)
-    if report.failed and stack is not None:
-        for name, tail in stack.logs().items():
-            report.sections.append((f"log of {name}", tail))
+    if report.failed:
+        for stack in item.config.stash.get(_STACKS_KEY, []):
+            for name, tail in stack.logs().items():
+                report.sections.append((f"log of {name} in {stack.workdir.name}", tail))
     return report
