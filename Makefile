@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 
-.PHONY: run test unit e2e lint format setup runtime deps clean
+.PHONY: run test unit e2e bench bench-smoke lint format setup runtime deps clean
 
 run: setup ## control plane + orders + payments (dapr.yaml) on loopback until Ctrl-C
 	$(UV) run --frozen python -m devstack
@@ -16,6 +16,12 @@ unit: deps ## pure logic only, no sidecar
 
 e2e: setup
 	$(UV) run --frozen pytest -m e2e
+
+bench: setup ## figures beside same-run baselines; writes bench/results/latest.{json,md}
+	$(UV) run --frozen python -m bench
+
+bench-smoke: setup ## tiny counts, only to keep the benchmarks working (CI)
+	$(UV) run --frozen python -m bench --smoke
 
 lint: deps
 	$(UV) run --frozen ruff check .

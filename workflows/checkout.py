@@ -12,7 +12,7 @@ from typing import Any
 
 from dapr.ext.workflow import DaprWorkflowContext, RetryPolicy, TaskFailedError, when_all, when_any
 
-from workflows.progress import Progress
+from workflows.progress import Progress, utc_iso
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ def _confirm(ctx: DaprWorkflowContext, progress: Progress, order: dict[str, Any]
     )
     progress.end()
     progress.begin("confirm_order")
-    at = ctx.current_utc_datetime.isoformat()
+    at = utc_iso(ctx.current_utc_datetime)
     yield ctx.call_activity(
         "confirm_order",
         input={"order_id": ctx.instance_id, "at": at},
@@ -200,7 +200,7 @@ def _compensate(
     )
     progress.end()
     progress.begin("cancel_order", compensation=True)
-    at = ctx.current_utc_datetime.isoformat()
+    at = utc_iso(ctx.current_utc_datetime)
     yield ctx.call_activity(
         "cancel_order",
         input={"order_id": ctx.instance_id, "reason": cancelled.reason, "at": at},

@@ -4,7 +4,13 @@ Times come from the workflow context, so replays write the same timeline.
 """
 
 import json
+from datetime import UTC, datetime
 from typing import Any, Protocol
+
+
+def utc_iso(moment: datetime) -> str:
+    """The runtime's clock is naive UTC; written with its offset, like every other time."""
+    return moment.replace(tzinfo=UTC).isoformat() if moment.tzinfo is None else moment.isoformat()
 
 
 class StatusContext(Protocol):
@@ -43,8 +49,7 @@ class Progress:
         self._publish()
 
     def _now(self) -> str:
-        now: str = self._ctx.current_utc_datetime.isoformat()
-        return now
+        return utc_iso(self._ctx.current_utc_datetime)
 
     def _publish(self) -> None:
         status = {"current_step": self.current_step, "timeline": self.timeline}

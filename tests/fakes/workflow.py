@@ -7,7 +7,7 @@ have arrived and whether timers fire.
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 # The SDK's task types (a private module of dapr-ext-workflow): reusing them keeps the
@@ -39,7 +39,8 @@ class World:
 @dataclass
 class FakeWorkflowContext:
     instance_id: str = "order-1"
-    current_utc_datetime: datetime = datetime(2026, 1, 1, tzinfo=UTC)
+    # Naive, as the runtime gives it.
+    current_utc_datetime: datetime = datetime(2026, 1, 1)
     is_replaying: bool = False
     custom_status: str | None = None
     calls: list[FakeTask] = field(default_factory=list)

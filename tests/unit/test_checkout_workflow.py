@@ -169,3 +169,10 @@ def test_an_order_that_is_no_longer_pending_starts_nothing() -> None:
 
     assert result == {"status": "confirmed", "replayed": True}
     assert ctx.activity_names() == ["order_status"]
+
+
+def test_times_carry_their_utc_offset_although_the_runtime_clock_is_naive() -> None:
+    _, ctx = run(world())
+
+    confirm = next(t for t in ctx.calls if t.name == "confirm_order")
+    assert confirm.input["at"].endswith("+00:00")
