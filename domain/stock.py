@@ -20,8 +20,8 @@ class Stock:
     low_stock_threshold: int = 0
     reservations: dict[str, int] = field(default_factory=dict)
     committed: dict[str, int] = field(default_factory=dict)
-    released: set[str] = field(default_factory=set)
-    restocks: set[str] = field(default_factory=set)
+    released: dict[str, int] = field(default_factory=dict)
+    restocks: dict[str, int] = field(default_factory=dict)
     events: list[LowStock] = field(default_factory=list, compare=False)
 
     @property
@@ -46,8 +46,10 @@ class Stock:
         """Gives the order's hold back; also closes it, so a late reserve cannot hold again."""
         if order_id in self.committed:
             raise ReservationClosed(f"{self.sku}: {order_id} is committed")
+        if order_id in self.released:
+            return self.released[order_id]
         quantity = self.reservations.pop(order_id, 0)
-        self.released.add(order_id)
+        self.released[order_id] = quantity
         self._change_available(quantity)
         return quantity
 
@@ -60,15 +62,16 @@ class Stock:
         self.committed[order_id] = self.reservations.pop(order_id)
         return self.committed[order_id]
 
-    def restock(self, quantity: int, ref: str) -> bool:
-        """Adds units once per `ref` (a shipment or event id); False when already applied."""
+    def restock(self, quantity: int, ref: str) -> int:
+        """Adds units once per `ref` (a shipment or event id); a repeat adds nothing and
+        answers what the first added."""
         if quantity <= 0:
             raise ValueError("quantity must be positive")
         if ref in self.restocks:
-            return False
-        self.restocks.add(ref)
+            return self.restocks[ref]
+        self.restocks[ref] = quantity
         self._change_available(quantity)
-        return True
+        return quantity
 
     def _change_available(self, delta: int) -> None:
         before = self.available
@@ -84,8 +87,8 @@ class Stock:
             "low_stock_threshold": self.low_stock_threshold,
             "reservations": dict(self.reservations),
             "committed": dict(self.committed),
-            "released": sorted(self.released),
-            "restocks": sorted(self.restocks),
+            "released": dict(self.released),
+            "restocks": dict(self.restocks),
         }
 
     @classmethod
@@ -96,6 +99,6 @@ class Stock:
             low_stock_threshold=data["low_stock_threshold"],
             reservations=dict(data["reservations"]),
             committed=dict(data["committed"]),
-            released=set(data["released"]),
-            restocks=set(data["restocks"]),
+            released=dict(data["released"]),
+            restocks=dict(data["restocks"]),
         )
