@@ -8,14 +8,15 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import grpc
 from dapr.aio.clients import DaprClient
-from dapr.clients.exceptions import DaprGrpcError
+from dapr.clients.exceptions import DaprInternalError
 from dapr.clients.grpc._state import Concurrency, StateOptions
 
 Document = dict[str, Any]
 FIRST_WRITE = StateOptions(concurrency=Concurrency.first_write)
 MAX_ATTEMPTS = 50
-_CONFLICT_CODES = {"ABORTED", "FAILED_PRECONDITION"}
+_CONFLICT_CODES = {grpc.StatusCode.ABORTED, grpc.StatusCode.FAILED_PRECONDITION}
 
 
 async def read_document(dapr: DaprClient, store: str, key: str) -> Document | None:
@@ -40,7 +41,22 @@ async def compare_and_swap(
                 store, key, json.dumps(decided), etag=item.etag or None, options=FIRST_WRITE
             )
             return decided
-        except DaprGrpcError as error:
-            if error.code().name not in _CONFLICT_CODES:  # type: ignore[no-untyped-call]
+        except DaprInternalError as error:
+            if not await _lost_race(dapr, store, key, item.etag, error):
                 raise
     raise RuntimeError(f"gave up on {key!r} after {MAX_ATTEMPTS} conflicting writes")
+
+
+async def _lost_race(
+    dapr: DaprClient, store: str, key: str, etag: str | None, error: DaprInternalError
+) -> bool:
+    """Whether a write failed because another writer got there first.
+
+    An update with an ETag says so with its status code (the async client wraps the gRPC
+    error). An insert-only write does not: Redis and PostgreSQL answer INTERNAL, so a failed
+    insert counts as a lost race when the key exists now.
+    """
+    if etag:
+        cause = error.__cause__
+        return isinstance(cause, grpc.RpcError) and cause.code() in _CONFLICT_CODES
+    return bool((await dapr.get_state(store, key)).data)

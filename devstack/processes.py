@@ -2,6 +2,7 @@
 
 import ctypes
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -13,10 +14,24 @@ from pathlib import Path
 _PR_SET_PDEATHSIG = 1
 
 
+# Below Linux's ephemeral range (32768+), so an outgoing connection cannot take a port between
+# the moment it is chosen and the moment its server binds it.
+_PORT_RANGE = range(20000, 32000)
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
+    """A loopback port nothing listens on and this process has not handed out before."""
+    while True:
+        port = random.choice(_PORT_RANGE)
+        if port in _handed_out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
         return port
 
 

@@ -48,6 +48,7 @@ def charge_status(payments_api: httpx.Client, order_id: str) -> str | None:
     response = payments_api.get(f"/charges/ch_{order_id}")
     if response.status_code == 404:
         return None
+    assert response.status_code == 200, (response.status_code, response.text)
     status: str = response.json()["status"]
     return status
 

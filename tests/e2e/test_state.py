@@ -1,0 +1,31 @@
+"""Optimistic concurrency on the real state store: concurrent read-modify-writes lose nothing."""
+
+import asyncio
+import uuid
+
+import pytest
+from dapr.aio.clients import DaprClient
+from dapr.conf import settings
+
+from app.state import Document, compare_and_swap, read_document
+from devstack.stack import RunningApp
+
+
+def test_concurrent_compare_and_swap_loses_no_update(
+    orders: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The SDK reads its sidecar's HTTP port from settings for its start-up health check.
+    monkeypatch.setattr(settings, "DAPR_HTTP_PORT", orders.spec.http_port)
+    key = f"counter-{uuid.uuid4().hex}"
+
+    def add_one(current: Document | None) -> Document:
+        return {"n": (current or {"n": 0})["n"] + 1}
+
+    async def race() -> Document | None:
+        async with DaprClient(f"127.0.0.1:{orders.spec.grpc_port}") as dapr:
+            await asyncio.gather(
+                *(compare_and_swap(dapr, "statestore", key, add_one) for _ in range(40))
+            )
+            return await read_document(dapr, "statestore", key)
+
+    assert asyncio.run(race()) == {"n": 40}
