@@ -2,14 +2,21 @@
 SHELL := /bin/bash
 UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+# Which components/<profile> backs state and pub/sub: embedded, redis or postgres.
+PROFILE ?= embedded
+export DAPR_PROFILE := $(PROFILE)
 
-.PHONY: run test unit e2e bench bench-smoke lint format setup runtime deps clean
+.PHONY: run test test-profiles unit e2e bench bench-smoke lint format setup runtime servers deps clean
 
 run: setup ## control plane + orders + payments (dapr.yaml) on loopback until Ctrl-C
 	$(UV) run --frozen python -m devstack
 
 test: setup lint ## lint, then unit and end-to-end tests against the real runtime
 	$(UV) run --frozen pytest
+
+test-profiles: setup servers ## the end-to-end suite again on the redis and postgres profiles
+	DAPR_PROFILE=redis $(UV) run --frozen pytest -m "e2e and not crash"
+	DAPR_PROFILE=postgres $(UV) run --frozen pytest -m "e2e and not crash"
 
 unit: deps ## pure logic only, no sidecar
 	$(UV) run --frozen pytest -m unit
@@ -32,7 +39,10 @@ format: deps
 	$(UV) run --frozen ruff check --fix .
 	$(UV) run --frozen ruff format .
 
-setup: deps runtime
+setup: deps runtime $(if $(filter-out embedded,$(PROFILE)),servers)
+
+servers: ## redis-server and postgresql from Debian packages, for the other profiles
+	@bash scripts/install-servers.sh
 
 runtime: ## daprd, placement and scheduler at the pinned release, built once and cached
 	@bash scripts/build-dapr.sh

@@ -1,5 +1,6 @@
 """`make run`: the control plane and both apps of dapr.yaml, on their dev ports, until Ctrl-C."""
 
+import os
 import signal
 import sys
 import threading
@@ -10,7 +11,7 @@ from devstack.stack import RunFile, Stack
 
 def main() -> int:
     bin_dir = ensure_runtime()
-    run_file = RunFile.load()
+    run_file = RunFile.load().with_profile(os.environ.get("DAPR_PROFILE", "embedded"))
     stack = Stack(bin_dir=bin_dir, workdir=PROJECT_ROOT, run_file=run_file)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -42,6 +43,7 @@ def _print_where(stack: Stack) -> None:
 orders    API  {orders.url}/api/v1   docs {orders.url}/docs   sidecar {orders.dapr_url}
 payments  API  {payments.url}        docs {payments.url}/docs   sidecar {payments.dapr_url}
 logs           {stack.log_dir.relative_to(PROJECT_ROOT)}/ (one file per process)
+profile        {stack.run_file.profile}
 
 try:  curl {orders.url}/health/ready
       curl {orders.dapr_url}/v1.0/invoke/orders/method/health/ready

@@ -13,6 +13,8 @@ def ensure_local_secrets(path: Path) -> None:
         "admin-email": "admin@example.com",
         "admin-password": secrets.token_urlsafe(18),
         "app-api-token": secrets.token_urlsafe(32),
+        "redis-password": secrets.token_urlsafe(24),
+        "postgres-password": secrets.token_urlsafe(24),
     }
     merged = {**wanted, **existing}
     if merged != existing:

@@ -7,6 +7,7 @@ relative paths in components/ and config/ (SQLite files, the secrets file) land 
 """
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,10 @@ import yaml
 from devstack.processes import ManagedProcess, free_port, wait_until
 from devstack.runtime import PROJECT_ROOT
 from devstack.secrets import ensure_local_secrets
+from devstack.servers import PROFILES, start_servers
 
 LOOPBACK = "127.0.0.1"
+EMBEDDED_COMPONENTS = PROJECT_ROOT / "components" / "embedded"
 STARTUP_TIMEOUT = 90.0
 
 
@@ -52,6 +55,17 @@ class RunFile:
     log_level: str
     env: dict[str, str]
     apps: dict[str, AppSpec]
+    profile: str = "embedded"
+
+    def with_profile(self, profile: str) -> "RunFile":
+        """The same run with `components/<profile>` in place of `components/embedded`."""
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}: choose one of {', '.join(PROFILES)}")
+        paths = [
+            path.with_name(profile) if path == EMBEDDED_COMPONENTS else path
+            for path in self.resources_paths
+        ]
+        return replace(self, resources_paths=paths, profile=profile)
 
     @classmethod
     def load(cls, path: Path = PROJECT_ROOT / "dapr.yaml") -> "RunFile":
@@ -108,14 +122,19 @@ class Stack:
     scheduler_health_port: int = field(default_factory=free_port)
     processes: list[ManagedProcess] = field(default_factory=list)
     apps: dict[str, RunningApp] = field(default_factory=dict)
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def log_dir(self) -> Path:
         return self.workdir / ".data" / "logs"
 
     def start_control_plane(self) -> None:
-        (self.workdir / ".data").mkdir(parents=True, exist_ok=True)
-        ensure_local_secrets(self.workdir / ".data" / "secrets.json")
+        data = self.workdir / ".data"
+        data.mkdir(parents=True, exist_ok=True)
+        ensure_local_secrets(data / "secrets.json")
+        start_servers(
+            self.run_file.profile, data, data / "secrets.json", self._spawn, self.cleanups.append
+        )
         placement = self._spawn("placement", self._placement_argv(), self.workdir)
         scheduler = self._spawn("scheduler", self._scheduler_argv(), self.workdir)
         for process, port in (
@@ -154,6 +173,8 @@ class Stack:
         """Apps first, then their sidecars, then the control plane."""
         for process in reversed(self.processes):
             process.stop()
+        for cleanup in self.cleanups:
+            cleanup()
 
     def logs(self) -> dict[str, str]:
         return {process.name: process.log_tail() for process in self.processes}
@@ -228,6 +249,7 @@ class Stack:
     def _app_env(self, spec: AppSpec) -> dict[str, str]:
         return {
             **spec.env,
+            "PYTHONUNBUFFERED": "1",
             "APP_ID": spec.app_id,
             "APP_PORT": str(spec.app_port),
             "DAPR_HTTP_PORT": str(spec.http_port),

@@ -4,6 +4,7 @@ One stack serves the whole session; every process keeps a log, and a failing tes
 end of each one.
 """
 
+import os
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -19,6 +20,11 @@ _STACKS_KEY = pytest.StashKey[list[Stack]]()
 # Short enough to watch a timeout happen; tok_slow still outlasts the 3 s resiliency timeout.
 ORDERS_ENV = {"ORDERS_PAYMENT_ACTION_TIMEOUT_SECONDS": "6"}
 PAYMENTS_ENV = {"PAYMENTS_SLOW_DELAY_SECONDS": "4"}
+
+
+def profile_run_file() -> RunFile:
+    """dapr.yaml with the components of the profile named by DAPR_PROFILE (default embedded)."""
+    return RunFile.load().with_profile(os.environ.get("DAPR_PROFILE", "embedded"))
 
 
 @contextmanager
@@ -45,7 +51,7 @@ def stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("stack")
-    with running_stack(request.config, workdir, RunFile.load(), ORDERS_ENV) as stack:
+    with running_stack(request.config, workdir, profile_run_file(), ORDERS_ENV) as stack:
         yield stack
 
 

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import pytest
 
 from devstack.stack import RunningApp, Stack
 from tests.e2e.checkout import charge_status, final_order, stock
@@ -69,6 +70,7 @@ def test_100_checkouts_on_10_units_confirm_exactly_10(
     assert stock(orders_api, sku) == (0, 0)
 
 
+@pytest.mark.crash
 def test_sagas_finish_after_the_orders_app_is_killed_mid_way(
     payments_api: httpx.Client, orders: RunningApp, stack: Stack
 ) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from devstack.stack import RunFile, Stack
 from tests.e2e.checkout import final_order, place
-from tests.e2e.conftest import ORDERS_ENV, running_stack
+from tests.e2e.conftest import ORDERS_ENV, profile_run_file, running_stack
 from tests.e2e.eventually import eventually
 from tests.e2e.test_catalog import new_item
 
@@ -32,7 +32,7 @@ def purging_stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("purging")
-    run_file = RunFile.load()
+    run_file = profile_run_file()
     components = components_with_fast_housekeeping(workdir / "components")
     run_file = replace(run_file, resources_paths=[components, *run_file.resources_paths[1:]])
     env = {**ORDERS_ENV, "ORDERS_SAGA_RETENTION_SECONDS": "0"}

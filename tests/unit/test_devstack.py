@@ -1,10 +1,12 @@
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
-from devstack.runtime import PROJECT_ROOT, pinned_version
+from devstack.runtime import pinned_version
 from devstack.secrets import ensure_local_secrets
+from devstack.servers import PROFILES
 from devstack.stack import RunFile
 
 
@@ -38,12 +40,18 @@ def test_local_secrets_are_generated_once_and_kept(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o077 == 0
 
 
-def test_components_carry_the_names_the_code_uses() -> None:
-    names = {
-        yaml.safe_load(path.read_text())["metadata"]["name"]
-        for path in (PROJECT_ROOT / "components").glob("*.yaml")
-    }
-    assert names == {"statestore", "pubsub", "secretstore", "notifications", "housekeeping"}
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_profile_carries_the_component_names_the_code_uses(profile: str) -> None:
+    paths = RunFile.load().with_profile(profile).resources_paths
+    names = [
+        yaml.safe_load(component.read_text())["metadata"]["name"]
+        for path in paths
+        for component in path.glob("*.yaml")
+        if yaml.safe_load(component.read_text())["kind"] == "Component"
+    ]
+    assert sorted(names) == sorted(
+        ["statestore", "pubsub", "secretstore", "notifications", "housekeeping"]
+    )
 
 
 def test_runtime_version_is_pinned_once() -> None:
