@@ -47,9 +47,7 @@ def create_app(
             worker = WorkflowWorker(_workflow_runtime(sidecar, components))
             services = Services(
                 settings=settings,
-                components=components,
                 sidecar=sidecar,
-                events=events,
                 inventory=InventoryClient(sidecar.actors),
                 orders=OrderClient(sidecar.actors),
                 read_models=ReadModels(sidecar.dapr, components.statestore),

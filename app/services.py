@@ -7,9 +7,8 @@ from dapr.ext.workflow.aio import DaprWorkflowClient
 from fastapi import Depends, Request
 
 from actors.clients import InventoryClient, OrderClient
-from app.events import EventPublisher
 from app.read_models import ReadModels
-from app.settings import AppSettings, ComponentNames
+from app.settings import AppSettings
 from app.sidecar import Sidecar
 from app.workflow_worker import WorkflowWorker
 
@@ -17,9 +16,7 @@ from app.workflow_worker import WorkflowWorker
 @dataclass(frozen=True)
 class Services:
     settings: AppSettings
-    components: ComponentNames
     sidecar: Sidecar
-    events: EventPublisher
     inventory: InventoryClient
     orders: OrderClient
     read_models: ReadModels

@@ -41,7 +41,7 @@ class ServerSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     host: str = Field("127.0.0.1", alias="APP_HOST")
-    port: int = Field(8000, alias="APP_PORT")
+    port: int | None = Field(None, alias="APP_PORT")
 
 
 class AppSettings(BaseSettings):

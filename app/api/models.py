@@ -59,17 +59,6 @@ class TransitionView(BaseModel):
     reason: str | None
 
 
-class OrderView(BaseModel):
-    id: str
-    customer_id: str
-    status: str
-    status_reason: str | None
-    total_cents: int
-    created_at: str
-    lines: list[OrderLineView]
-    history: list[TransitionView]
-
-
 class OrderSummary(BaseModel):
     id: str
     customer_id: str
@@ -77,6 +66,11 @@ class OrderSummary(BaseModel):
     status_reason: str | None
     total_cents: int
     created_at: str
+
+
+class OrderView(OrderSummary):
+    lines: list[OrderLineView]
+    history: list[TransitionView]
 
 
 class SagaStep(BaseModel):

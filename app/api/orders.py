@@ -1,6 +1,7 @@
 """Order routes: placing an order starts its checkout saga; reads come from the Order actor
 and the orders read model. A customer sees only their own orders: anyone else's is a 404."""
 
+import asyncio
 import hashlib
 import uuid
 from datetime import UTC, datetime
@@ -38,9 +39,11 @@ async def place_order(
 ) -> OrderView:
     now = datetime.now(UTC)
     order_id = new_order_id(now, user, idempotency_key)
-    lines = [await _priced_line(services, line.sku, line.quantity) for line in body.lines]
+    lines = await asyncio.gather(
+        *(_priced_line(services, line.sku, line.quantity) for line in body.lines)
+    )
     order = await services.orders.place(
-        order_id, {"customer_id": user.id, "lines": lines, "at": now.isoformat()}
+        order_id, {"customer_id": user.id, "lines": list(lines), "at": now.isoformat()}
     )
     if order["status"] == "pending":
         await start_saga(services.workflows, order_id, _saga_input(services, order, body))
