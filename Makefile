@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PROFILE ?= embedded
 export DAPR_PROFILE := $(PROFILE)
 
-.PHONY: run test test-profiles unit e2e bench bench-smoke lint format setup runtime servers deps clean
+.PHONY: run test test-profiles unit e2e bench bench-smoke lint format setup tools runtime servers deps clean
 
 run: setup ## control plane + orders + payments (dapr.yaml) on loopback until Ctrl-C
 	$(UV) run --frozen python -m devstack
@@ -18,7 +18,7 @@ test-profiles: setup servers ## the end-to-end suite again on the redis and post
 	DAPR_PROFILE=redis $(UV) run --frozen pytest -m "e2e and not crash"
 	DAPR_PROFILE=postgres $(UV) run --frozen pytest -m "e2e and not crash"
 
-unit: deps ## pure logic only, no sidecar
+unit: deps tools ## pure logic only, no sidecar
 	$(UV) run --frozen pytest -m unit
 
 e2e: setup
@@ -39,7 +39,10 @@ format: deps
 	$(UV) run --frozen ruff check --fix .
 	$(UV) run --frozen ruff format .
 
-setup: deps runtime $(if $(filter-out embedded,$(PROFILE)),servers)
+setup: deps tools runtime $(if $(filter-out embedded,$(PROFILE)),servers)
+
+tools: ## kustomize, to render deployments/ offline in the tests
+	@bash scripts/install-kustomize.sh
 
 servers: ## redis-server and postgresql from Debian packages, for the other profiles
 	@bash scripts/install-servers.sh
