@@ -11,11 +11,13 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from devstack.processes import ManagedProcess, free_port, wait_until
+from devstack.runtime import PROJECT_ROOT
 
 PROFILES = ("embedded", "redis", "postgres")
 SERVER_TIMEOUT = 60.0
@@ -37,12 +39,21 @@ def start_servers(
     if profile == "embedded":
         return
     secrets = json.loads(secrets_file.read_text())
+    secrets["notifications-url"] = _start_webhook_sink(data_dir / "notifications", spawn)
     secrets["redis-host"] = _start_redis(data_dir / "redis", secrets["redis-password"], spawn)
     if profile == "postgres":
         secrets["postgres-connection"] = _start_postgres(
             _postgres_folder(on_stop), secrets["postgres-password"], spawn
         )
     secrets_file.write_text(json.dumps(secrets, indent=2) + "\n")
+
+
+def _start_webhook_sink(folder: Path, spawn: Spawn) -> str:
+    port = free_port()
+    argv = [sys.executable, "-m", "devstack.webhook_sink", str(port), str(folder)]
+    process = spawn("webhook-sink", argv, PROJECT_ROOT, None)
+    wait_until(lambda: _listens(port), what="webhook sink", timeout=SERVER_TIMEOUT, watch=[process])
+    return f"http://127.0.0.1:{port}"
 
 
 def _start_redis(folder: Path, password: str, spawn: Spawn) -> str:

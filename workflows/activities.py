@@ -76,13 +76,11 @@ def checkout_activities(deps: CheckoutDependencies) -> list[Activity]:
         await deps.orders.cancel(request["order_id"], request["reason"], request["at"])
 
     async def notify(_ctx: WorkflowActivityContext, request: dict[str, Any]) -> None:
-        """A file per order and event, so a retried notification overwrites itself."""
+        """One name per order and event, so a retried notification overwrites itself: a file
+        name for local storage, a URL path for an HTTP webhook."""
         order = await deps.orders.get(request["order_id"])
-        body = {
-            "operation": "create",
-            "data": order,
-            "metadata": {"fileName": f"{request['order_id']}-{request['event']}.json"},
-        }
+        name = f"{request['order_id']}-{request['event']}.json"
+        body = {"operation": "create", "data": order, "metadata": {"fileName": name, "path": name}}
         response = await deps.sidecar_http().post(
             f"/v1.0/bindings/{deps.notifications_binding}", json=body
         )
