@@ -55,7 +55,8 @@ deps: $(UV)
 
 $(UV):
 	@command -v python3 >/dev/null || { echo "Python 3.11 is needed: install python3.11"; exit 1; }
-	python3 -m pip install --quiet --user "uv==$(UV_VERSION)"
+	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || \
+	  python3 -m pip install --quiet --user --break-system-packages "uv==$(UV_VERSION)"
 
 clean: ## the data and logs of `make run` (not the cached runtime)
 	rm -rf .data
