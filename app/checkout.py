@@ -13,11 +13,12 @@ log = logging.getLogger(__name__)
 
 
 async def start_saga(
-    workflows: DaprWorkflowClient, order_id: str, saga_input: dict[str, Any]
+    workflows: DaprWorkflowClient, order_id: str, saga_input: dict[str, Any], *, may_exist: bool
 ) -> None:
-    """Schedules the saga unless one exists for the order; a racing duplicate is harmless
-    because the saga's first step stops when the order is no longer pending."""
-    if await workflows.get_workflow_state(order_id, fetch_payloads=False) is not None:
+    """Schedules the saga unless one exists for the order (looked up only when the order id
+    can repeat); a racing duplicate is harmless because the saga's first step stops when the
+    order is no longer pending."""
+    if may_exist and await workflows.get_workflow_state(order_id, fetch_payloads=False) is not None:
         return
     try:
         await workflows.schedule_new_workflow(checkout, input=saga_input, instance_id=order_id)

@@ -46,7 +46,10 @@ async def place_order(
         order_id, {"customer_id": user.id, "lines": list(lines), "at": now.isoformat()}
     )
     if order["status"] == "pending":
-        await start_saga(services.workflows, order_id, _saga_input(services, order, body))
+        saga_input = _saga_input(services, order, body)
+        # A random order id is new; one derived from an Idempotency-Key may be a replay.
+        may_exist = idempotency_key is not None
+        await start_saga(services.workflows, order_id, saga_input, may_exist=may_exist)
     response.headers["Location"] = f"/api/v1/orders/{order_id}"
     return OrderView.model_validate(order)
 
