@@ -3,7 +3,7 @@
 Times are passed in (ISO 8601 strings); the domain never reads a clock.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -105,7 +105,7 @@ class Order:
         return {
             "id": self.id,
             "customer_id": self.customer_id,
-            "lines": [vars(line) for line in self.lines],
+            "lines": [asdict(line) for line in self.lines],
             "status": self.status.value,
             "status_reason": self.status_reason,
             "history": [
