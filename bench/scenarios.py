@@ -52,7 +52,8 @@ async def invocation(orders: RunningApp, count: int) -> list[Figures]:
 
 
 async def actor_reservations(orders: RunningApp, count: int) -> list[Figures]:
-    """B2: state save+get through the sidecar, then warm Inventory.Reserve calls (one SKU)."""
+    """B2: state save+get through the sidecar, then warm Inventory.Reserve calls (one SKU);
+    B3: a call to a new actor id each time."""
     sku = f"bench-{uuid.uuid4().hex[:8]}"
     async with httpx.AsyncClient(base_url=orders.url, timeout=30.0) as api:
         item = {"sku": sku, "name": "bench", "price_cents": 1, "stock": count * 2}
@@ -69,10 +70,17 @@ async def actor_reservations(orders: RunningApp, count: int) -> list[Figures]:
         response = await client.put(url, json={"order_id": f"bench-{n}", "quantity": 1})
         assert response.json()["ok"], response.text
 
+    async def activate(client: httpx.AsyncClient, n: int) -> None:
+        """A new actor id each call: placement lookup, activation and an empty state load."""
+        url = f"{orders.dapr_url}/v1.0/actors/Inventory/{sku}-new-{n}/method/Get"
+        response = await client.put(url, json=None)
+        assert response.json() == {"ok": True, "value": None}, response.text
+
     baseline = "B2 baseline: state save+get via sidecar"
     return [
         await closed_loop(baseline, save_and_get, count=count, concurrency=8),
         await closed_loop("B2 actor Reserve (one SKU)", reserve, count=count, concurrency=8),
+        await closed_loop("B3 actor activation (new id)", activate, count=count, concurrency=8),
     ]
 
 
