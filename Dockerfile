@@ -1,21 +1,27 @@
-# One image, two entry points: `python -m app` (orders, 8000) and `python -m payments` (8001).
-FROM python:3.11.14-slim-bookworm AS build
+# One image, two entry points: `python -m app` (orders, APP_PORT 8000, the default command) and
+# `python -m payments` (APP_PORT 8001). Both stages share the base so the venv's interpreter exists.
+ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
+
+FROM ${PYTHON_IMAGE} AS build
 COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /usr/local/bin/uv
+ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never
 WORKDIR /srv
-ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy
 COPY pyproject.toml uv.lock ./
-RUN uv sync --frozen --no-dev --no-install-project
+RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-install-project
 COPY app ./app
 COPY actors ./actors
 COPY domain ./domain
 COPY workflows ./workflows
 COPY payments ./payments
+RUN python -m compileall -q app actors domain workflows payments
 
-FROM python:3.11.14-slim-bookworm
-RUN useradd --uid 10001 --no-create-home --shell /usr/sbin/nologin app
+FROM ${PYTHON_IMAGE}
+RUN groupadd --gid 10001 app \
+ && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin app
 WORKDIR /srv
 COPY --from=build /srv /srv
-ENV PATH=/srv/.venv/bin:$PATH PYTHONUNBUFFERED=1
-USER 10001
+ENV PATH=/srv/.venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
+    APP_HOST=0.0.0.0
+USER 10001:10001
 EXPOSE 8000 8001
 CMD ["python", "-m", "app"]

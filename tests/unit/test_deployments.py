@@ -1,8 +1,12 @@
-"""The Kubernetes manifests, offline: each overlay renders, every object validates against the
-Kubernetes schemas, and names agree with dapr.yaml, components/ and config/."""
+"""The Kubernetes manifests, offline: each overlay renders with kustomize, every Kubernetes object
+validates against the schemas of `kubernetes-validate`, the Dapr resources are well formed, and
+names agree with dapr.yaml, components/, config/ and the local secret store."""
 
+import json
+import re
 import subprocess
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
@@ -10,96 +14,245 @@ import pytest
 import yaml
 
 from devstack.runtime import PROJECT_ROOT
+from devstack.secrets import ensure_local_secrets
 from devstack.stack import RunFile
 
+Resource = dict[str, Any]
+
 KUSTOMIZE = PROJECT_ROOT / ".tools" / "bin" / "kustomize"
+DEPLOYMENTS = PROJECT_ROOT / "deployments"
 OVERLAYS = ("dev", "prod")
+NAMESPACE = "dapr-commerce"
 DAPR_KINDS = {"Component", "Configuration", "Resiliency"}
-# Secrets the cluster must hold (deployments/README.md says how to create them).
-CLUSTER_SECRETS = {"redis", "notifications", "app-api-token"}
+SIDECAR_ANNOTATIONS = {
+    "dapr.io/enabled",
+    "dapr.io/app-id",
+    "dapr.io/app-port",
+    "dapr.io/config",
+    "dapr.io/app-token-secret",
+    "dapr.io/log-as-json",
+    "dapr.io/sidecar-cpu-request",
+    "dapr.io/sidecar-cpu-limit",
+    "dapr.io/sidecar-memory-request",
+    "dapr.io/sidecar-memory-limit",
+}
+PROBES = {
+    "startupProbe": "/health/live",
+    "livenessProbe": "/health/live",
+    "readinessProbe": "/health/ready",
+}
 
 
 @cache
-def rendered(overlay: str) -> tuple[dict[str, Any], ...]:
-    """Fails, not skips, without kustomize: `make test` installs it."""
-    assert KUSTOMIZE.exists(), "kustomize is missing: run scripts/install-kustomize.sh"
+def rendered(overlay: str) -> tuple[Resource, ...]:
+    """Fails, not skips, without kustomize: `make tools` builds it."""
+    assert KUSTOMIZE.exists(), (
+        "kustomize is missing: run `make tools` (scripts/install-kustomize.sh)"
+    )
     build = subprocess.run(
-        [str(KUSTOMIZE), "build", str(PROJECT_ROOT / "deployments" / "overlays" / overlay)],
-        check=True,
+        [str(KUSTOMIZE), "build", str(DEPLOYMENTS / "overlays" / overlay)],
         capture_output=True,
         text=True,
+        check=False,
     )
+    assert build.returncode == 0, build.stderr
     return tuple(doc for doc in yaml.safe_load_all(build.stdout) if doc)
 
 
-def of_kind(overlay: str, kind: str) -> dict[str, dict[str, Any]]:
-    return {o["metadata"]["name"]: o for o in rendered(overlay) if o["kind"] == kind}
+def of_kind(overlay: str, kind: str) -> dict[str, Resource]:
+    return {r["metadata"]["name"]: r for r in rendered(overlay) if r["kind"] == kind}
+
+
+def annotations(deployment: Resource) -> dict[str, str]:
+    found: dict[str, str] = deployment["spec"]["template"]["metadata"]["annotations"]
+    return found
+
+
+def secret_refs(component: Resource) -> dict[str, Any]:
+    return {
+        m["name"]: m["secretKeyRef"] for m in component["spec"]["metadata"] if "secretKeyRef" in m
+    }
+
+
+def components_in(folders: list[Path]) -> list[Resource]:
+    docs = [yaml.safe_load(path.read_text()) for f in folders for path in f.glob("*.yaml")]
+    return [doc for doc in docs if doc["kind"] == "Component"]
+
+
+def local_components() -> list[Resource]:
+    """Every profile's components: components/<profile>/*.yaml."""
+    return components_in([f for f in (PROJECT_ROOT / "components").iterdir() if f.is_dir()])
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_kubernetes_object_matches_the_schemas(overlay: str) -> None:
     version = kubernetes_validate.latest_version()
     for resource in rendered(overlay):
-        if resource["kind"] in DAPR_KINDS:
-            assert resource["apiVersion"] == "dapr.io/v1alpha1"
-            assert resource["metadata"]["name"] and isinstance(resource["spec"], dict)
-        else:
+        assert resource["metadata"].get("namespace") == NAMESPACE, resource["metadata"]
+        if resource["kind"] not in DAPR_KINDS:
             kubernetes_validate.validate(resource, version, strict=True)
 
 
+def check_component(component: Resource, app_ids: set[str]) -> None:
+    spec = component["spec"]
+    assert re.fullmatch(r"(state|pubsub|secretstores|bindings)\.[a-z0-9.]+", spec["type"])
+    assert spec["version"] == "v1"
+    for item in spec["metadata"]:
+        assert item["name"] and ("value" in item) != ("secretKeyRef" in item), item
+        if "secretKeyRef" in item:
+            assert set(item["secretKeyRef"]) == {"name", "key"}, item
+    assert component["scopes"] and set(component["scopes"]) <= app_ids, "scope it to its apps"
+
+
+def check_configuration(config: Resource, app_ids: set[str]) -> None:
+    spec = config["spec"]
+    assert spec["tracing"]["otel"]["endpointAddress"] and spec["metric"]["enabled"] is True
+    access = spec["accessControl"]
+    assert access["defaultAction"] == "deny"
+    for policy in access["policies"]:
+        assert policy["appId"] in app_ids and policy["namespace"] == NAMESPACE
+        assert all(op["name"].startswith("/") for op in policy["operations"])
+
+
+def check_resiliency(resiliency: Resource) -> None:
+    policies, targets = resiliency["spec"]["policies"], resiliency["spec"]["targets"]
+    kinds = {"timeout": "timeouts", "retry": "retries", "circuitBreaker": "circuitBreakers"}
+    uses = [*targets.get("apps", {}).values()]
+    uses += [use for t in targets.get("components", {}).values() for use in t.values()]
+    for use in uses:
+        for key, name in use.items():
+            assert name in policies[kinds[key]], f"{key} {name!r} is not a policy"
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_app_ids_and_ports_agree_with_dapr_yaml(overlay: str) -> None:
+def test_dapr_resources_are_well_formed(overlay: str) -> None:
+    app_ids = set(RunFile.load().apps)
+    dapr = [r for r in rendered(overlay) if r["kind"] in DAPR_KINDS]
+
+    assert {r["kind"] for r in dapr} == DAPR_KINDS
+    for resource in dapr:
+        assert resource["apiVersion"] == "dapr.io/v1alpha1"
+    for component in of_kind(overlay, "Component").values():
+        check_component(component, app_ids)
+    for config in of_kind(overlay, "Configuration").values():
+        check_configuration(config, app_ids)
+    for resiliency in of_kind(overlay, "Resiliency").values():
+        check_resiliency(resiliency)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_deployments_run_the_apps_of_dapr_yaml(overlay: str) -> None:
+    apps = RunFile.load().apps
     deployments = of_kind(overlay, "Deployment")
-    local = {spec.app_id: spec.app_port for spec in RunFile.load().apps.values()}
+    services, budgets = of_kind(overlay, "Service"), of_kind(overlay, "PodDisruptionBudget")
 
-    annotated = {
-        d["spec"]["template"]["metadata"]["annotations"]["dapr.io/app-id"]: int(
-            d["spec"]["template"]["metadata"]["annotations"]["dapr.io/app-port"]
-        )
-        for d in deployments.values()
-    }
-    assert annotated == local
+    assert {annotations(d)["dapr.io/app-id"] for d in deployments.values()} == set(apps)
     for deployment in deployments.values():
-        container = deployment["spec"]["template"]["spec"]["containers"][0]
-        app_id = deployment["spec"]["template"]["metadata"]["annotations"]["dapr.io/app-id"]
-        assert container["ports"][0]["containerPort"] == local[app_id]
-        assert {"startupProbe", "livenessProbe", "readinessProbe"} <= set(container)
+        meta = annotations(deployment)
+        app = apps[meta["dapr.io/app-id"]]
+        pod = deployment["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        assert SIDECAR_ANNOTATIONS <= set(meta) and meta["dapr.io/enabled"] == "true"
+        assert int(meta["dapr.io/app-port"]) == app.app_port
+        assert container["command"] == app.command
+        assert container["ports"] == [{"name": "http", "containerPort": app.app_port}]
+        env = {e["name"]: e["value"] for e in container["env"]}
+        assert int(env["APP_PORT"]) == app.app_port
+        assert {p: container[p]["httpGet"]["path"] for p in PROBES} == PROBES
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert container["securityContext"]["allowPrivilegeEscalation"] is False
+        assert services[app.app_id]["spec"]["ports"][0]["targetPort"] == "http"
+        assert budgets[app.app_id]["spec"]["selector"] == deployment["spec"]["selector"]
+
+
+def test_overlays_size_the_deployments() -> None:
+    dev, prod = (of_kind(overlay, "Deployment").values() for overlay in OVERLAYS)
+
+    assert {d["spec"]["replicas"] for d in dev} == {1}
+    assert min(d["spec"]["replicas"] for d in prod) >= 3
+    assert {annotations(d)["dapr.io/log-as-json"] for d in prod} == {"true"}
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_component_and_config_names_agree_with_the_local_ones(overlay: str) -> None:
+def test_components_and_configs_keep_the_local_names(overlay: str) -> None:
     local = RunFile.load()
-    local_components = {
-        yaml.safe_load(path.read_text())["metadata"]["name"]
-        for folder in local.resources_paths
-        for path in folder.glob("*.yaml")
-        if yaml.safe_load(path.read_text())["kind"] == "Component"
-    }
+    default_profile = {c["metadata"]["name"] for c in components_in(local.resources_paths)}
     configs = of_kind(overlay, "Configuration")
     used_configs = {
-        d["spec"]["template"]["metadata"]["annotations"]["dapr.io/config"]
-        for d in of_kind(overlay, "Deployment").values()
+        annotations(d)["dapr.io/config"] for d in of_kind(overlay, "Deployment").values()
     }
 
-    assert set(of_kind(overlay, "Component")) == local_components
+    assert set(of_kind(overlay, "Component")) == default_profile
     assert used_configs == set(configs)
     assert yaml.safe_load(local.config_path.read_text())["metadata"]["name"] in configs
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_resiliency_and_secret_names_match(overlay: str) -> None:
-    local = yaml.safe_load((PROJECT_ROOT / "config" / "resiliency.yaml").read_text())
-    (cluster,) = of_kind(overlay, "Resiliency").values()
-    referenced = {
-        item["secretKeyRef"]["name"]
-        for component in of_kind(overlay, "Component").values()
-        for item in component["spec"]["metadata"]
-        if "secretKeyRef" in item
-    }
-    tokens = {
-        d["spec"]["template"]["metadata"]["annotations"]["dapr.io/app-token-secret"]
+def test_component_secrets_are_those_of_the_local_profiles(overlay: str) -> None:
+    """A secret a cluster component reads is the one a local profile's same component reads."""
+    for name, cluster in of_kind(overlay, "Component").items():
+        local = [
+            secret_refs(c)
+            for c in local_components()
+            if c["metadata"]["name"] == name and c["spec"]["type"] == cluster["spec"]["type"]
+        ]
+        for field, ref in secret_refs(cluster).items():
+            assert any(refs.get(field) == ref for refs in local), f"{name}.{field}: {ref}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_only_orders_may_invoke_payments(overlay: str) -> None:
+    configs = of_kind(overlay, "Configuration")
+    config_of = {
+        annotations(d)["dapr.io/app-id"]: configs[annotations(d)["dapr.io/config"]]
         for d in of_kind(overlay, "Deployment").values()
     }
 
+    for callee, caller in (("payments", "orders"), ("orders", "payments")):
+        access = config_of[callee]["spec"]["accessControl"]
+        assert [p["appId"] for p in access["policies"]] == [caller]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_resiliency_is_the_local_one(overlay: str) -> None:
+    local = yaml.safe_load((PROJECT_ROOT / "config" / "resiliency.yaml").read_text())
+    (cluster,) = of_kind(overlay, "Resiliency").values()
+
     assert cluster["spec"] == local["spec"]
-    assert referenced | tokens == CLUSTER_SECRETS
+
+
+def readme_secrets() -> set[str]:
+    text = (DEPLOYMENTS / "README.md").read_text()
+    return set(re.findall(r"create secret generic ([\w-]+)", text))
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_cluster_secret_is_a_local_one_and_documented(overlay: str, tmp_path: Path) -> None:
+    ensure_local_secrets(tmp_path / "secrets.json")
+    local = set(json.loads((tmp_path / "secrets.json").read_text()))
+    local |= {ref["name"] for c in local_components() for ref in secret_refs(c).values()}
+    tokens = {
+        annotations(d)["dapr.io/app-token-secret"] for d in of_kind(overlay, "Deployment").values()
+    }
+    refs = {
+        ref["name"]
+        for c in of_kind(overlay, "Component").values()
+        for ref in secret_refs(c).values()
+    }
+    (scope,) = (
+        scope
+        for config in of_kind(overlay, "Configuration").values()
+        for scope in config["spec"]["secrets"]["scopes"]
+        if scope["storeName"] == "secretstore"
+    )
+    readable = {
+        name
+        for role in of_kind(overlay, "Role").values()
+        for rule in role["rules"]
+        for name in rule["resourceNames"]
+    }
+
+    cluster = tokens | refs | set(scope["allowedSecrets"])
+    assert cluster <= local
+    assert readable == set(scope["allowedSecrets"])
+    assert readme_secrets() == cluster
