@@ -15,6 +15,7 @@ import pytest
 
 from devstack.runtime import ensure_runtime
 from devstack.stack import RunFile, RunningApp, Stack
+from tests.e2e.api import orders_client
 
 _STACKS_KEY = pytest.StashKey[list[Stack]]()
 # Short enough to watch a timeout happen; tok_slow still outlasts the 3 s resiliency timeout.
@@ -67,7 +68,7 @@ def payments(stack: Stack) -> RunningApp:
 
 @pytest.fixture
 def orders_api(orders: RunningApp) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=orders.url, timeout=30.0) as client:
+    with orders_client(orders) as client:
         yield client
 
 

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from devstack.stack import RunningApp, Stack
+from tests.e2e.api import orders_async_client, orders_client
 from tests.e2e.checkout import charge_status, final_order, stock
 from tests.e2e.test_catalog import new_item
 
@@ -20,7 +21,7 @@ async def place_all(orders: RunningApp, sku: str, count: int, token: str = "tok_
     """Places `count` one-unit orders concurrently; each retries with its own Idempotency-Key
     until accepted, so a crash mid-request never loses or doubles an order."""
     body = {"lines": [{"sku": sku, "quantity": 1}], "payment_token": token}
-    async with httpx.AsyncClient(base_url=orders.url, timeout=30.0) as client:
+    async with orders_async_client(orders) as client:
 
         async def place(n: int) -> str:
             key = f"{sku}-{n}"
@@ -76,7 +77,7 @@ def test_100_checkouts_on_10_units_confirm_exactly_10(
 def test_sagas_finish_after_the_orders_app_is_killed_mid_way(
     payments_api: httpx.Client, orders: RunningApp, stack: Stack
 ) -> None:
-    with httpx.Client(base_url=orders.url, timeout=30.0) as before_crashes:
+    with orders_client(orders) as before_crashes:
         sku = new_item(before_crashes, stock=60)["sku"]
     rng = random.Random(uuid.uuid4().int)
 
@@ -94,7 +95,7 @@ def test_sagas_finish_after_the_orders_app_is_killed_mid_way(
             stack.crash_and_restart("orders")
         order_ids = placing.result()
     # A new client: the old one's pooled connections died with the app.
-    with httpx.Client(base_url=orders.url, timeout=30.0) as orders_api:
+    with orders_client(orders) as orders_api:
         outcome = check_consistency(orders_api, payments_api, sku, order_ids, initial=60)
 
     assert outcome["confirmed"] == 60

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-import httpx
 import pytest
 
 from devstack.stack import RunFile, Stack
+from tests.e2e.api import orders_client
 from tests.e2e.checkout import final_order, place
 from tests.e2e.conftest import ORDERS_ENV, profile_run_file, running_stack
 from tests.e2e.eventually import eventually
@@ -41,7 +41,7 @@ def purging_stack(
 
 
 def test_finished_sagas_are_purged_after_their_retention(purging_stack: Stack) -> None:
-    with httpx.Client(base_url=purging_stack.apps["orders"].url, timeout=30.0) as api:
+    with orders_client(purging_stack.apps["orders"]) as api:
         sku = new_item(api, stock=2)["sku"]
         order_id = place(api, [(sku, 1)])
         assert final_order(api, order_id)["status"] == "confirmed"
