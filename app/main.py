@@ -5,22 +5,40 @@ from contextlib import asynccontextmanager
 
 from dapr.actor import ActorId
 from dapr.actor.runtime.context import ActorRuntimeContext
+from dapr.aio.clients import DaprClient
 from dapr.ext.fastapi import DaprActor, DaprApp
 from dapr.ext.workflow import WorkflowRuntime
 from dapr.ext.workflow.aio import DaprWorkflowClient
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
 
 from actors.clients import InventoryClient, OrderClient
 from actors.inventory import Inventory
 from actors.order import Order
 from actors.serializer import PlainJson
 from app import health
-from app.api import catalog, internal, orders
+from app.api import auth, catalog, internal, orders, users
+from app.api.deps import general_rate_limit
+from app.auth.revocations import Revocations
+from app.auth.service import Authenticator
+from app.auth.tokens import TokenSigner
+from app.auth.users import UserStore
 from app.events import EventPublisher
+from app.perimeter.app_token import AppTokenMiddleware, is_sidecar_path
+from app.perimeter.edge import EdgeMiddleware
+from app.perimeter.idempotency import IdempotencyMiddleware, IdempotencyStore
+from app.perimeter.rate_limits import RateLimits
 from app.problems import install_problem_handlers
 from app.read_models import ReadModels
 from app.services import Services
-from app.settings import AppSettings, ComponentNames, SidecarSettings
+from app.settings import (
+    AppSettings,
+    AuthSettings,
+    ComponentNames,
+    PerimeterSettings,
+    SidecarSettings,
+)
 from app.sidecar import LoopBoundHttp, Sidecar, connect
 from app.subscriptions import install_subscriptions
 from app.workflow_worker import WorkflowWorker
@@ -28,16 +46,22 @@ from workflows.activities import CheckoutDependencies, checkout_activities
 from workflows.checkout import checkout
 
 API_PREFIX = "/api/v1"
+# POSTs that sign in or out are not replayed: each must be judged afresh.
+NOT_IDEMPOTENT = tuple(f"{API_PREFIX}/auth/{name}" for name in ("token", "refresh", "logout"))
 
 
 def create_app(
     sidecar_settings: SidecarSettings | None = None,
     components: ComponentNames | None = None,
     settings: AppSettings | None = None,
+    auth_settings: AuthSettings | None = None,
+    perimeter: PerimeterSettings | None = None,
 ) -> FastAPI:
     sidecar_settings = sidecar_settings or SidecarSettings()
     components = components or ComponentNames()
     settings = settings or AppSettings()
+    auth_settings = auth_settings or AuthSettings()
+    perimeter = perimeter or PerimeterSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -55,6 +79,11 @@ def create_app(
                     sidecar_settings.host, str(sidecar_settings.grpc_port)
                 ),
                 workflow_worker=worker,
+                auth=await _authenticator(sidecar.dapr, components, auth_settings),
+                rate_limits=RateLimits(perimeter),
+                idempotency=IdempotencyStore(
+                    sidecar.dapr, components.statestore, perimeter.idempotency_key_seconds
+                ),
             )
             app.state.services = services
             worker.start()
@@ -70,13 +99,54 @@ def create_app(
     dapr_app = DaprApp(app)
     install_problem_handlers(app)
     app.include_router(health.router)
-    api = APIRouter(prefix=API_PREFIX)
-    api.include_router(catalog.router)
-    api.include_router(orders.router)
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(general_rate_limit)])
+    for router in (auth.router, users.router, catalog.router, orders.router):
+        api.include_router(router)
     app.include_router(api)
     app.include_router(internal.router)
     install_subscriptions(dapr_app, components)
+    _hide_sidecar_routes(app)
+    _install_perimeter(app, perimeter)
     return app
+
+
+def _install_perimeter(app: FastAPI, perimeter: PerimeterSettings) -> None:
+    """Outermost first: body cap and security headers, CORS, the sidecar's token, replays."""
+    app.add_middleware(IdempotencyMiddleware, prefix=API_PREFIX, excluded=NOT_IDEMPOTENT)
+    token = perimeter.app_api_token
+    app.add_middleware(AppTokenMiddleware, token=token.get_secret_value() if token else None)
+    if perimeter.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=perimeter.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            expose_headers=["Location", "Retry-After", "Idempotent-Replayed"],
+        )
+    app.add_middleware(EdgeMiddleware, max_body_bytes=perimeter.max_body_bytes)
+
+
+def _hide_sidecar_routes(app: FastAPI) -> None:
+    """The public OpenAPI document describes the public API, not the sidecar's callbacks."""
+    for route in app.routes:
+        if isinstance(route, APIRoute) and is_sidecar_path(route.path):
+            route.include_in_schema = False
+
+
+async def _authenticator(
+    dapr: DaprClient, components: ComponentNames, settings: AuthSettings
+) -> Authenticator:
+    """Reads the signing key and the bootstrap administrator from the secret store."""
+
+    async def secret(name: str) -> str:
+        return (await dapr.get_secret(components.secretstore, name)).secret[name]
+
+    signer = TokenSigner(await secret(settings.signing_key_secret), settings)
+    revocations = Revocations(dapr, components.statestore, settings.refresh_token_seconds)
+    auth = Authenticator(UserStore(dapr, components.statestore), revocations, signer)
+    admin_email = await secret(settings.admin_email_secret)
+    await auth.ensure_admin(admin_email, await secret(settings.admin_password_secret))
+    return auth
 
 
 async def _register_actors(actor_host: DaprActor, events: EventPublisher) -> None:

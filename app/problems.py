@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from actors.outcome import Refused
+from app.auth.errors import AuthError, EmailTaken, Forbidden, NotAuthenticated, WeakPassword
+from app.perimeter.rate_limits import RateLimited
 from domain.errors import DomainError
 
 PROBLEM_JSON = "application/problem+json"
@@ -17,6 +19,12 @@ PROBLEM_JSON = "application/problem+json"
 # The one place domain refusals become HTTP statuses; anything unnamed is a conflict.
 STATUS_OF_REFUSAL = {"NotFound": 404, "InvalidOrder": 422}
 DEFAULT_REFUSAL_STATUS = 409
+STATUS_OF_AUTH_ERROR: dict[type[AuthError], int] = {
+    NotAuthenticated: 401,
+    Forbidden: 403,
+    EmailTaken: 409,
+    WeakPassword: 422,
+}
 
 
 def problem(status: int, detail: str | None = None, **extensions: Any) -> JSONResponse:
@@ -55,9 +63,27 @@ async def _refused(_request: Request, exc: Exception) -> JSONResponse:
     return problem(STATUS_OF_REFUSAL.get(error, DEFAULT_REFUSAL_STATUS), detail, error=error)
 
 
+async def _auth_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AuthError)
+    status = next(s for kind, s in STATUS_OF_AUTH_ERROR.items() if isinstance(exc, kind))
+    response = problem(status, str(exc))
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+async def _rate_limited(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RateLimited)
+    response = problem(429, str(exc))
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def install_problem_handlers(app: FastAPI, *, domain: bool = True) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(RateLimited, _rate_limited)
     if domain:
         app.add_exception_handler(Refused, _refused)
         app.add_exception_handler(DomainError, _refused)
+        app.add_exception_handler(AuthError, _auth_error)

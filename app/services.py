@@ -7,6 +7,9 @@ from dapr.ext.workflow.aio import DaprWorkflowClient
 from fastapi import Depends, Request
 
 from actors.clients import InventoryClient, OrderClient
+from app.auth.service import Authenticator
+from app.perimeter.idempotency import IdempotencyStore
+from app.perimeter.rate_limits import RateLimits
 from app.read_models import ReadModels
 from app.settings import AppSettings
 from app.sidecar import Sidecar
@@ -22,6 +25,9 @@ class Services:
     read_models: ReadModels
     workflows: DaprWorkflowClient
     workflow_worker: WorkflowWorker
+    auth: Authenticator
+    rate_limits: RateLimits
+    idempotency: IdempotencyStore
 
 
 def get_services(request: Request) -> Services:

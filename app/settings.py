@@ -55,3 +55,36 @@ class AppSettings(BaseSettings):
     payment_action_timeout_seconds: int = Field(600, ge=1)
     # Finished sagas' workflow state is purged by housekeeping after this long.
     saga_retention_seconds: int = Field(7 * 24 * 3600, ge=0)
+
+
+class AuthSettings(BaseSettings):
+    """Token lifetimes and the names of the secrets behind authentication; AUTH_ prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="AUTH_", extra="ignore")
+
+    access_token_seconds: int = Field(15 * 60, ge=1)
+    refresh_token_seconds: int = Field(7 * 24 * 3600, ge=1)
+    issuer: str = "dapr-commerce/orders"
+    # Names of entries in the `secretstore` component.
+    signing_key_secret: str = "jwt-signing-key"
+    admin_email_secret: str = "admin-email"
+    admin_password_secret: str = "admin-password"
+
+
+class PerimeterSettings(BaseSettings):
+    """Rate limits, body size, CORS and idempotency at the edge; PERIMETER_ prefix.
+
+    Rate limits use the `limits` notation ("10/minute"); they are kept per process.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="PERIMETER_", extra="ignore")
+
+    login_rate_limit: str = "10/minute"
+    register_rate_limit: str = "20/minute"
+    general_rate_limit: str = "1200/minute"
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
+    cors_origins: list[str] = []
+    idempotency_key_seconds: int = Field(24 * 3600, ge=1)
+    # The token daprd sends as `dapr-api-token` (APP_API_TOKEN, as `dapr run` and the
+    # injector name it); unset means sidecar routes take no token.
+    app_api_token: SecretStr | None = Field(None, validation_alias="APP_API_TOKEN")

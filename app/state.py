@@ -60,3 +60,23 @@ async def _lost_race(
         cause = error.__cause__
         return isinstance(cause, grpc.RpcError) and cause.code() in _CONFLICT_CODES
     return bool((await dapr.get_state(store, key)).data)
+
+
+async def insert_document(
+    dapr: DaprClient, store: str, key: str, document: Document, ttl_seconds: int | None = None
+) -> bool:
+    """Writes `document` only if `key` holds nothing; False when it already did.
+
+    One insert-only write is what makes a claim (an e-mail address, a refresh token's use)
+    atomic across concurrent callers and app replicas.
+    """
+    metadata = {"ttlInSeconds": str(ttl_seconds)} if ttl_seconds is not None else {}
+    try:
+        await dapr.save_state(
+            store, key, json.dumps(document), options=FIRST_WRITE, state_metadata=metadata
+        )
+    except DaprInternalError:
+        if (await dapr.get_state(store, key)).data:
+            return False
+        raise
+    return True

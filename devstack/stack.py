@@ -17,7 +17,7 @@ import yaml
 
 from devstack.processes import ManagedProcess, free_port, wait_until
 from devstack.runtime import PROJECT_ROOT
-from devstack.secrets import ensure_local_secrets
+from devstack.secrets import ensure_local_secrets, sidecar_tokens
 from devstack.servers import PROFILES, start_servers
 
 LOOPBACK = "127.0.0.1"
@@ -101,6 +101,25 @@ class RunningApp:
     spec: AppSpec
     app: ManagedProcess
     daprd: ManagedProcess
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sidecar_headers(self) -> dict[str, str]:
+        """What a caller of this app's sidecar API presents (`dapr-api-token`)."""
+        token = self.tokens.get("DAPR_API_TOKEN")
+        return {"dapr-api-token": token} if token else {}
+
+    @property
+    def secrets_file(self) -> Path:
+        """The local secret store's file: daprd resolves the component's relative path from
+        its working directory."""
+        return self.daprd.cwd / ".data" / "secrets.json"
+
+    @property
+    def app_headers(self) -> dict[str, str]:
+        """What this app's sidecar presents when it calls the app."""
+        token = self.tokens.get("APP_API_TOKEN")
+        return {"dapr-api-token": token} if token else {}
 
     @property
     def url(self) -> str:
@@ -123,6 +142,7 @@ class Stack:
     processes: list[ManagedProcess] = field(default_factory=list)
     apps: dict[str, RunningApp] = field(default_factory=dict)
     cleanups: list[Callable[[], None]] = field(default_factory=list)
+    tokens: dict[str, str] = field(default_factory=dict)
 
     @property
     def log_dir(self) -> Path:
@@ -132,6 +152,7 @@ class Stack:
         data = self.workdir / ".data"
         data.mkdir(parents=True, exist_ok=True)
         ensure_local_secrets(data / "secrets.json")
+        self.tokens = sidecar_tokens(data / "secrets.json")
         start_servers(
             self.run_file.profile, data, data / "secrets.json", self._spawn, self.cleanups.append
         )
@@ -147,8 +168,10 @@ class Stack:
         self, spec: AppSpec, *, wait_ready_path: str | None = "/health/ready"
     ) -> RunningApp:
         app = self._spawn(spec.app_id, self._app_argv(spec), spec.app_dir, self._app_env(spec))
-        daprd = self._spawn(f"daprd-{spec.app_id}", self._daprd_argv(spec), self.workdir)
-        running = RunningApp(spec, app, daprd)
+        daprd = self._spawn(
+            f"daprd-{spec.app_id}", self._daprd_argv(spec), self.workdir, self.tokens
+        )
+        running = RunningApp(spec, app, daprd, self.tokens)
         self.apps[spec.app_id] = running
         self.wait_ready(running, wait_ready_path)
         return running
@@ -254,6 +277,7 @@ class Stack:
             "APP_PORT": str(spec.app_port),
             "DAPR_HTTP_PORT": str(spec.http_port),
             "DAPR_GRPC_PORT": str(spec.grpc_port),
+            **self.tokens,
         }
 
 

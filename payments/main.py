@@ -10,8 +10,10 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.perimeter.app_token import AppTokenMiddleware
+from app.perimeter.edge import EdgeMiddleware
 from app.problems import install_problem_handlers, problem
-from app.settings import ComponentNames, SidecarSettings
+from app.settings import ComponentNames, PerimeterSettings, SidecarSettings
 from app.sidecar import Sidecar, connect
 from payments.ledger import SLOW_TOKEN, Charge, NotConfirmable, UnknownToken, charge_id_for
 from payments.store import ChargeStore
@@ -71,6 +73,11 @@ def create_app(settings: PaymentsSettings | None = None) -> FastAPI:
     app.add_exception_handler(UnknownToken, lambda _r, e: problem(422, str(e)))
     app.add_exception_handler(NotConfirmable, lambda _r, e: problem(409, str(e)))
     app.include_router(_routes())
+    # Only sidecars reach payments: every charge route wants the token its daprd presents.
+    perimeter = PerimeterSettings()
+    token = perimeter.app_api_token.get_secret_value() if perimeter.app_api_token else None
+    app.add_middleware(AppTokenMiddleware, token=token, paths=("/charges",))
+    app.add_middleware(EdgeMiddleware, max_body_bytes=perimeter.max_body_bytes)
     return app
 
 

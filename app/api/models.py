@@ -91,3 +91,32 @@ class SagaView(BaseModel):
     last_updated_at: str
     failure: str | None
     finished: bool
+
+
+Email = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Registration(Request):
+    email: str = Email
+    # Only the length is checked here; the policy (app/auth/passwords.py) says the rest.
+    password: str = Field(min_length=1, max_length=128)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class RefreshRequest(Request):
+    refresh_token: str = Field(min_length=1, max_length=4096)
+
+
+class TokenView(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class UserView(BaseModel):
+    id: str
+    email: str
+    name: str
+    roles: list[str]
+    created_at: str

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response
 
-from app.api.deps import CurrentUser, Principal
+from app.api.deps import CurrentUser, CustomerUser, Principal
 from app.api.models import OrderCreate, OrderSummary, OrderView, Page, SagaView
 from app.checkout import request_cancel, saga_view, start_saga
 from app.services import Services, ServicesDep
@@ -33,7 +33,7 @@ def new_order_id(now: datetime, user: Principal, idempotency_key: str | None) ->
 async def place_order(
     body: OrderCreate,
     services: ServicesDep,
-    user: CurrentUser,
+    user: CustomerUser,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> OrderView:

@@ -15,11 +15,17 @@ import pytest
 
 from devstack.runtime import ensure_runtime
 from devstack.stack import RunFile, RunningApp, Stack
-from tests.e2e.api import orders_client
+from tests.e2e.api import orders_client, payments_client, sidecar_client
 
 _STACKS_KEY = pytest.StashKey[list[Stack]]()
 # Short enough to watch a timeout happen; tok_slow still outlasts the 3 s resiliency timeout.
-ORDERS_ENV = {"ORDERS_PAYMENT_ACTION_TIMEOUT_SECONDS": "6"}
+ORDERS_ENV = {
+    "ORDERS_PAYMENT_ACTION_TIMEOUT_SECONDS": "6",
+    # The suite is one client hammering the API; the limits have their own stack and tests.
+    "PERIMETER_GENERAL_RATE_LIMIT": "1000000/minute",
+    "PERIMETER_REGISTER_RATE_LIMIT": "1000000/minute",
+    "PERIMETER_LOGIN_RATE_LIMIT": "1000000/minute",
+}
 PAYMENTS_ENV = {"PAYMENTS_SLOW_DELAY_SECONDS": "4"}
 
 
@@ -74,13 +80,13 @@ def orders_api(orders: RunningApp) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def payments_api(payments: RunningApp) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=payments.url, timeout=30.0) as client:
+    with payments_client(payments) as client:
         yield client
 
 
 @pytest.fixture
 def orders_sidecar(orders: RunningApp) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=orders.dapr_url, timeout=30.0) as client:
+    with sidecar_client(orders) as client:
         yield client
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from devstack.stack import RunningApp
+from tests.e2e.api import sidecar_async_client
 from tests.e2e.eventually import eventually
 
 
@@ -73,8 +74,8 @@ def test_concurrent_reservations_never_oversell(
     sku = new_item(orders_api, stock=50)["sku"]
 
     async def reserve_all() -> list[dict[str, Any]]:
-        url = f"{orders.dapr_url}/v1.0/actors/Inventory/{sku}/method/Reserve"
-        async with httpx.AsyncClient(timeout=60.0) as client:
+        url = f"/v1.0/actors/Inventory/{sku}/method/Reserve"
+        async with sidecar_async_client(orders, timeout=60.0) as client:
 
             async def reserve(n: int) -> dict[str, Any]:
                 response = await client.put(url, json={"order_id": f"o-{n}", "quantity": 1})

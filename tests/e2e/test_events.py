@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from devstack.stack import RunningApp
+from tests.e2e.api import sidecar_async_client
 from tests.e2e.eventually import eventually
 from tests.e2e.sidecar import publish_cloud_event, read_state
 from tests.e2e.test_catalog import new_item
@@ -86,8 +87,8 @@ def test_read_models_converge_after_a_burst_of_concurrent_events(
     sku = new_item(orders_api, stock=0)["sku"]
 
     async def burst() -> None:
-        url = f"{orders.dapr_url}/v1.0/publish/pubsub/warehouse"
-        async with httpx.AsyncClient(timeout=30.0) as client:
+        url = "/v1.0/publish/pubsub/warehouse"
+        async with sidecar_async_client(orders) as client:
 
             async def restock(n: int) -> None:
                 event = {
@@ -116,13 +117,13 @@ def test_read_models_converge_after_a_burst_of_concurrent_events(
 
 
 def test_crossing_the_low_stock_threshold_alerts_once(
-    orders_api: httpx.Client, orders: RunningApp, orders_sidecar: httpx.Client
+    orders_api: httpx.Client, orders_sidecar: httpx.Client
 ) -> None:
     """The threshold is 5: the second reservation (5 -> 4, version 3) crosses it; no other does."""
     sku = new_item(orders_api, stock=6)["sku"]
-    url = f"{orders.dapr_url}/v1.0/actors/Inventory/{sku}/method/Reserve"
+    url = f"/v1.0/actors/Inventory/{sku}/method/Reserve"
     for n in range(4):
-        httpx.put(url, json={"order_id": f"o-{n}", "quantity": 1}).raise_for_status()
+        orders_sidecar.put(url, json={"order_id": f"o-{n}", "quantity": 1}).raise_for_status()
 
     def listed_with(count: int) -> bool | None:
         page = orders_api.get("/api/v1/items", params={"limit": 100}).json()

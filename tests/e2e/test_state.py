@@ -16,6 +16,7 @@ def test_concurrent_compare_and_swap_loses_no_update(
 ) -> None:
     # The SDK reads its sidecar's HTTP port from settings for its start-up health check.
     monkeypatch.setattr(settings, "DAPR_HTTP_PORT", orders.spec.http_port)
+    monkeypatch.setattr(settings, "DAPR_API_TOKEN", orders.tokens.get("DAPR_API_TOKEN"))
     key = f"counter-{uuid.uuid4().hex}"
 
     def add_one(current: Document | None) -> Document:

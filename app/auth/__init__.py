@@ -1,0 +1,1 @@
+"""Users, passwords and tokens: who is calling, and what they may do."""

@@ -1,0 +1,92 @@
+"""Signed JWTs: short-lived access tokens and longer refresh tokens, HS256 with a key that
+comes from the secret store."""
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import jwt
+
+from app.settings import AuthSettings
+
+ALGORITHM = "HS256"
+TokenKind = Literal["access", "refresh"]
+
+
+class InvalidToken(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: str
+    roles: frozenset[str]
+    kind: TokenKind
+    token_id: str
+    issued_at: float
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+class TokenSigner:
+    def __init__(self, signing_key: str, settings: AuthSettings) -> None:
+        if len(signing_key) < 32:
+            raise ValueError("the JWT signing key must have at least 32 characters")
+        self._key = signing_key
+        self._settings = settings
+
+    def issue_pair(self, user_id: str, roles: frozenset[str]) -> TokenPair:
+        # Fractional issue times, so a logout and a new sign-in in the same second stay ordered.
+        now = time.time()
+        return TokenPair(
+            access_token=self._sign(user_id, roles, "access", now),
+            refresh_token=self._sign(user_id, roles, "refresh", now),
+            expires_in=self._settings.access_token_seconds,
+        )
+
+    def decode(self, token: str, kind: TokenKind) -> TokenClaims:
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],
+                issuer=self._settings.issuer,
+                audience=kind,
+                options={"require": ["sub", "exp", "iat", "jti", "aud", "iss"]},
+            )
+        except jwt.PyJWTError as error:
+            raise InvalidToken(str(error)) from error
+        return TokenClaims(
+            user_id=claims["sub"],
+            roles=frozenset(claims.get("roles", [])),
+            kind=kind,
+            token_id=claims["jti"],
+            issued_at=float(claims["iat"]),
+            expires_at=float(claims["exp"]),
+        )
+
+    def _sign(self, user_id: str, roles: frozenset[str], kind: TokenKind, now: float) -> str:
+        lifetime = (
+            self._settings.access_token_seconds
+            if kind == "access"
+            else self._settings.refresh_token_seconds
+        )
+        claims = {
+            "iss": self._settings.issuer,
+            # The audience names the kind, so a refresh token is never accepted as an access
+            # token nor the other way round.
+            "aud": kind,
+            "sub": user_id,
+            "roles": sorted(roles),
+            "jti": uuid.uuid4().hex,
+            "iat": now,
+            "exp": int(now) + lifetime,
+        }
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM)

@@ -1,0 +1,143 @@
+"""`Idempotency-Key` on POSTs: the same key and body replays the first answer (marked with
+`Idempotent-Replayed: true`), the same key with another body is a 422, and keys expire.
+
+Answers are stored through the sidecar per caller, so a retry reaching another replica or a
+restarted process still replays. Two first tries racing with one key both run; the routes are
+idempotent on their own (an order's id derives from the key), so they agree.
+"""
+
+import base64
+import hashlib
+from typing import Any
+
+from dapr.aio.clients import DaprClient
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.problems import problem
+from app.state import insert_document, read_document
+
+KEY_HEADER = b"idempotency-key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 128
+# Kept from the first answer; everything else is recomputed by the server.
+_REPLAYED_HEADERS = {b"content-type", b"location"}
+
+
+class IdempotencyStore:
+    def __init__(self, dapr: DaprClient, store: str, ttl_seconds: int) -> None:
+        self._dapr = dapr
+        self._store = store
+        self._ttl = ttl_seconds
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        return await read_document(self._dapr, self._store, key)
+
+    async def put(self, key: str, record: dict[str, Any]) -> None:
+        await insert_document(self._dapr, self._store, key, record, self._ttl)
+
+
+class IdempotencyMiddleware:
+    """Applies to POSTs under `prefix` that carry the header, except the `excluded` paths."""
+
+    def __init__(self, app: ASGIApp, prefix: str, excluded: tuple[str, ...]) -> None:
+        self.app = app
+        self._prefix = prefix
+        self._excluded = excluded
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = dict(scope.get("headers", []))
+        key = headers.get(KEY_HEADER)
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or key is None
+            or not scope["path"].startswith(self._prefix)
+            or scope["path"] in self._excluded
+        ):
+            await self.app(scope, receive, send)
+            return
+        if not 1 <= len(key) <= MAX_KEY_LENGTH:
+            detail = f"Idempotency-Key has 1 to {MAX_KEY_LENGTH} characters."
+            await problem(422, detail)(scope, receive, send)
+            return
+        services = scope["app"].state.services
+        body = await _read_body(receive)
+        caller = services.auth.subject(headers.get(b"authorization", b"").decode())
+        record_key = "idempotency|" + _digest(caller, scope["path"], key.decode())
+        fingerprint = _digest(scope["path"], body.decode(errors="replace"))
+        stored = await services.idempotency.get(record_key)
+        if stored is not None:
+            await _replay(stored, fingerprint, scope, receive, send)
+            return
+        answer = _Recorder(send)
+        await self.app(scope, _replaying(body, receive), answer)
+        if 200 <= answer.status < 300:
+            await services.idempotency.put(record_key, answer.record(fingerprint))
+
+
+class _Recorder:
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.status = 0
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._body = bytearray()
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self._headers = list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            self._body.extend(message.get("body", b""))
+        await self._send(message)
+
+    def record(self, fingerprint: str) -> dict[str, Any]:
+        return {
+            "fingerprint": fingerprint,
+            "status": self.status,
+            "headers": {
+                name.decode(): value.decode()
+                for name, value in self._headers
+                if name.lower() in _REPLAYED_HEADERS
+            },
+            "body": base64.b64encode(bytes(self._body)).decode(),
+        }
+
+
+async def _replay(
+    stored: dict[str, Any], fingerprint: str, scope: Scope, receive: Receive, send: Send
+) -> None:
+    if stored["fingerprint"] != fingerprint:
+        detail = "This Idempotency-Key was used with another request body; use a new key."
+        await problem(422, detail)(scope, receive, send)
+        return
+    headers = [(k.encode(), v.encode()) for k, v in stored["headers"].items()]
+    headers.append((REPLAYED_HEADER.lower().encode(), b"true"))
+    await send({"type": "http.response.start", "status": stored["status"], "headers": headers})
+    await send({"type": "http.response.body", "body": base64.b64decode(stored["body"])})
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """Hands the body that was read back to the app, then waits on the client as before."""
+    sent = False
+
+    async def replaying_receive() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replaying_receive
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
