@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from dapr.actor import ActorId
 from dapr.actor.runtime.context import ActorRuntimeContext
@@ -11,7 +12,6 @@ from dapr.ext.workflow import WorkflowRuntime
 from dapr.ext.workflow.aio import DaprWorkflowClient
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.routing import APIRoute
 
 from actors.clients import InventoryClient, OrderClient
 from actors.inventory import Inventory
@@ -29,7 +29,7 @@ from app.perimeter.app_token import AppTokenMiddleware, is_sidecar_path
 from app.perimeter.edge import EdgeMiddleware
 from app.perimeter.idempotency import IdempotencyMiddleware, IdempotencyStore
 from app.perimeter.rate_limits import RateLimits
-from app.problems import install_problem_handlers
+from app.problems import documented_problems, install_problem_handlers
 from app.read_models import ReadModels
 from app.services import Services
 from app.settings import (
@@ -99,7 +99,11 @@ def create_app(
     dapr_app = DaprApp(app)
     install_problem_handlers(app)
     app.include_router(health.router)
-    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(general_rate_limit)])
+    api = APIRouter(
+        prefix=API_PREFIX,
+        dependencies=[Depends(general_rate_limit)],
+        responses=documented_problems(400, 401, 403, 404, 409, 413, 422, 429),
+    )
     for router in (auth.router, users.router, catalog.router, orders.router):
         api.include_router(router)
     app.include_router(api)
@@ -127,10 +131,16 @@ def _install_perimeter(app: FastAPI, perimeter: PerimeterSettings) -> None:
 
 
 def _hide_sidecar_routes(app: FastAPI) -> None:
-    """The public OpenAPI document describes the public API, not the sidecar's callbacks."""
-    for route in app.routes:
-        if isinstance(route, APIRoute) and is_sidecar_path(route.path):
-            route.include_in_schema = False
+    """The public OpenAPI document describes the public API, not the sidecar's callbacks
+    (the SDK's actor and subscription routers add theirs to the schema)."""
+    full_schema = app.openapi
+
+    def public_schema() -> dict[str, Any]:
+        schema = full_schema()
+        schema["paths"] = {p: v for p, v in schema["paths"].items() if not is_sidecar_path(p)}
+        return schema
+
+    app.openapi = public_schema  # type: ignore[method-assign]
 
 
 async def _authenticator(

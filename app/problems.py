@@ -87,3 +87,24 @@ def install_problem_handlers(app: FastAPI, *, domain: bool = True) -> None:
         app.add_exception_handler(Refused, _refused)
         app.add_exception_handler(DomainError, _refused)
         app.add_exception_handler(AuthError, _auth_error)
+
+
+def documented_problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for error answers, so clients (and schemathesis) know their shape."""
+    schema = {
+        "type": "object",
+        "required": ["type", "title", "status"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+        },
+    }
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_JSON: {"schema": schema}},
+        }
+        for status in statuses
+    }

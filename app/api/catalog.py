@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Query
 
 from app.api.deps import AdminUser
-from app.api.models import ItemCreate, ItemView, Page, Restock
+from app.api.models import ItemCreate, ItemView, Page, Restock, SkuPath
 from app.services import ServicesDep
 from app.subscriptions import CATALOG_INDEX, catalog_key
 
@@ -21,7 +21,7 @@ async def create_item(body: ItemCreate, services: ServicesDep, _admin: AdminUser
 
 
 @router.get("/{sku}")
-async def get_item(sku: str, services: ServicesDep) -> ItemView:
+async def get_item(sku: SkuPath, services: ServicesDep) -> ItemView:
     item = await services.inventory.get(sku)
     if item is None:
         raise HTTPException(404, f"No item {sku!r}.")
@@ -44,7 +44,7 @@ async def list_items(
 
 @router.post("/{sku}/restock")
 async def restock_item(
-    sku: str,
+    sku: SkuPath,
     body: Restock,
     services: ServicesDep,
     _admin: AdminUser,

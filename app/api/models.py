@@ -1,12 +1,19 @@
 """Request and response bodies of the public API; requests refuse unknown fields."""
 
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
+
+from app.auth.passwords import MAX_LENGTH, MIN_LENGTH
 
 T = TypeVar("T")
 
-Sku = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+Sku = Field(min_length=1, max_length=64, pattern=SKU_PATTERN)
+# Ids become actor ids and state keys: only characters every store and URL takes as they are.
+SkuPath = Annotated[str, Path(min_length=1, max_length=64, pattern=SKU_PATTERN)]
+OrderIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 
 
 class Request(BaseModel):
@@ -98,8 +105,8 @@ Email = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$
 
 class Registration(Request):
     email: str = Email
-    # Only the length is checked here; the policy (app/auth/passwords.py) says the rest.
-    password: str = Field(min_length=1, max_length=128)
+    # The length is checked here; the policy (app/auth/passwords.py) says the rest.
+    password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
     name: str = Field(min_length=1, max_length=200)
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Query, Response
 
 from app.api.deps import CurrentUser, CustomerUser, Principal
-from app.api.models import OrderCreate, OrderSummary, OrderView, Page, SagaView
+from app.api.models import OrderCreate, OrderIdPath, OrderSummary, OrderView, Page, SagaView
 from app.checkout import request_cancel, saga_view, start_saga
 from app.services import Services, ServicesDep
 from app.subscriptions import ORDERS_INDEX, customer_index, order_key
@@ -55,7 +55,7 @@ async def place_order(
 
 
 @router.get("/{order_id}")
-async def get_order(order_id: str, services: ServicesDep, user: CurrentUser) -> OrderView:
+async def get_order(order_id: OrderIdPath, services: ServicesDep, user: CurrentUser) -> OrderView:
     return OrderView.model_validate(await visible_order(services, user, order_id))
 
 
@@ -81,7 +81,9 @@ async def list_orders(
 
 
 @router.post("/{order_id}/cancel", status_code=202)
-async def cancel_order(order_id: str, services: ServicesDep, user: CurrentUser) -> OrderView:
+async def cancel_order(
+    order_id: OrderIdPath, services: ServicesDep, user: CurrentUser
+) -> OrderView:
     """Asks the saga to compensate; a confirmed order cannot be cancelled (409)."""
     order = await visible_order(services, user, order_id)
     if order["status"] == "confirmed":
@@ -92,7 +94,7 @@ async def cancel_order(order_id: str, services: ServicesDep, user: CurrentUser) 
 
 
 @router.get("/{order_id}/saga")
-async def get_saga(order_id: str, services: ServicesDep, user: CurrentUser) -> SagaView:
+async def get_saga(order_id: OrderIdPath, services: ServicesDep, user: CurrentUser) -> SagaView:
     await visible_order(services, user, order_id)
     saga = await saga_view(services.workflows, order_id)
     if saga is None:

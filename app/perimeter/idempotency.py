@@ -69,16 +69,20 @@ class IdempotencyMiddleware:
         if stored is not None:
             await _replay(stored, fingerprint, scope, receive, send)
             return
-        answer = _Recorder(send)
+        answer = _Recorder()
         await self.app(scope, _replaying(body, receive), answer)
+        # Stored before the client hears back, so its retry always finds the record.
         if 200 <= answer.status < 300:
             await services.idempotency.put(record_key, answer.record(fingerprint))
+        await answer.forward(send)
 
 
 class _Recorder:
-    def __init__(self, send: Send) -> None:
-        self._send = send
+    """Holds the app's answer (small JSON documents here) until it has been stored."""
+
+    def __init__(self) -> None:
         self.status = 0
+        self._messages: list[Message] = []
         self._headers: list[tuple[bytes, bytes]] = []
         self._body = bytearray()
 
@@ -88,7 +92,11 @@ class _Recorder:
             self._headers = list(message.get("headers", []))
         elif message["type"] == "http.response.body":
             self._body.extend(message.get("body", b""))
-        await self._send(message)
+        self._messages.append(message)
+
+    async def forward(self, send: Send) -> None:
+        for message in self._messages:
+            await send(message)
 
     def record(self, fingerprint: str) -> dict[str, Any]:
         return {

@@ -1,0 +1,89 @@
+"""Passwords and tokens, without a sidecar."""
+
+import time
+
+import jwt
+import pytest
+
+from app.auth.errors import WeakPassword
+from app.auth.passwords import check_policy, hash_password, verify_password
+from app.auth.tokens import ALGORITHM, InvalidToken, TokenSigner
+from app.auth.users import normalize_email, user_id_for
+from app.settings import AuthSettings
+
+KEY = "k" * 48
+
+
+@pytest.mark.parametrize(
+    ("password", "email"),
+    [
+        ("short", "ada@example.com"),
+        ("x" * 129, "ada@example.com"),
+        ("ada@example.com", "ada@example.com"),
+        ("my-ADA.LOVELACE-password", "ada.lovelace@example.com"),
+    ],
+)
+def test_the_policy_refuses_short_long_and_email_passwords(password: str, email: str) -> None:
+    with pytest.raises(WeakPassword):
+        check_policy(password, email)
+
+
+def test_the_policy_accepts_a_long_enough_unrelated_password() -> None:
+    check_policy("correct horse battery", "ada@example.com")
+
+
+def test_a_hash_verifies_only_its_password() -> None:
+    stored = hash_password("correct horse battery")
+
+    assert stored.startswith("$argon2id$")
+    assert verify_password(stored, "correct horse battery")
+    assert not verify_password(stored, "correct horse batterY")
+    assert not verify_password(None, "correct horse battery")
+    assert not verify_password("not a hash", "anything")
+
+
+def test_one_account_per_address_whatever_its_case_or_spaces() -> None:
+    assert user_id_for(" Ada@Example.COM ") == user_id_for("ada@example.com")
+    assert normalize_email(" Ada@Example.COM ") == "ada@example.com"
+    assert user_id_for("ada@example.com") != user_id_for("bob@example.com")
+
+
+def test_an_access_token_carries_the_user_and_roles() -> None:
+    signer = TokenSigner(KEY, AuthSettings())
+    pair = signer.issue_pair("u_1", frozenset({"customer"}))
+
+    claims = signer.decode(pair.access_token, "access")
+
+    assert (claims.user_id, claims.roles, claims.kind) == ("u_1", frozenset({"customer"}), "access")
+    assert pair.expires_in == AuthSettings().access_token_seconds
+
+
+def test_a_refresh_token_is_not_an_access_token_nor_the_reverse() -> None:
+    signer = TokenSigner(KEY, AuthSettings())
+    pair = signer.issue_pair("u_1", frozenset({"customer"}))
+
+    with pytest.raises(InvalidToken):
+        signer.decode(pair.refresh_token, "access")
+    with pytest.raises(InvalidToken):
+        signer.decode(pair.access_token, "refresh")
+
+
+def test_expired_tampered_and_foreign_tokens_are_refused() -> None:
+    settings = AuthSettings()
+    signer = TokenSigner(KEY, settings)
+    now = time.time()
+    claims = {"iss": settings.issuer, "aud": "access", "sub": "u_1", "jti": "j", "iat": now}
+    expired = jwt.encode({**claims, "exp": int(now) - 1}, KEY, algorithm=ALGORITHM)
+    foreign = jwt.encode({**claims, "exp": int(now) + 60}, "f" * 48, algorithm=ALGORITHM)
+    unsigned = jwt.encode({**claims, "exp": int(now) + 60}, None, algorithm="none")
+    good = signer.issue_pair("u_1", frozenset()).access_token
+    tampered = good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")
+
+    for token in (expired, foreign, unsigned, tampered, "not a token"):
+        with pytest.raises(InvalidToken):
+            signer.decode(token, "access")
+
+
+def test_a_short_signing_key_is_refused() -> None:
+    with pytest.raises(ValueError, match="32 characters"):
+        TokenSigner("short", AuthSettings())
