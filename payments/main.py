@@ -56,6 +56,18 @@ def _payments(request: Request) -> Payments:
 
 
 PaymentsDep = Annotated[Payments, Depends(_payments)]
+CALLER_APP_ID = "dapr-caller-app-id"
+
+
+def _from_orders(request: Request, payments: PaymentsDep) -> None:
+    """Only `orders` charges and refunds. Its sidecar names the caller; the app token proves
+    the call came through our own sidecar. With mTLS (deployments/), the access-control policy
+    of the payments Configuration enforces the same before the call gets here."""
+    if request.headers.get(CALLER_APP_ID) != payments.settings.orders_app_id:
+        raise HTTPException(403, f"Only {payments.settings.orders_app_id!r} may do this.")
+
+
+FromOrders = Depends(_from_orders)
 
 
 def create_app(settings: PaymentsSettings | None = None) -> FastAPI:
@@ -94,7 +106,7 @@ def _routes() -> APIRouter:
             raise HTTPException(503, "The sidecar is not ready.")
         return {"status": "ok"}
 
-    @router.post("/charges")
+    @router.post("/charges", dependencies=[FromOrders])
     async def charge(body: ChargeRequest, payments: PaymentsDep) -> ChargeView:
         """Idempotent per order: a repeat answers the first charge, or its refund."""
         wanted = Charge.open(body.order_id, body.amount_cents, body.currency, body.payment_token)
@@ -111,7 +123,7 @@ def _routes() -> APIRouter:
             raise HTTPException(404, f"No charge {charge_id!r}.")
         return ChargeView.model_validate(found.to_dict())
 
-    @router.post("/charges/{charge_id}/refund")
+    @router.post("/charges/{charge_id}/refund", dependencies=[FromOrders])
     async def refund(charge_id: str, payments: PaymentsDep) -> ChargeView:
         order_id = _order_of(charge_id)
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from devstack.stack import RunningApp, Stack
-from tests.e2e.api import anonymous_client, orders_client, payments_client
+from tests.e2e.api import anonymous_client, orders_client, payments_client, sidecar_client
 from tests.e2e.conftest import ORDERS_ENV, profile_run_file, running_stack
 from tests.e2e.test_catalog import new_item
 
@@ -161,3 +161,28 @@ def test_each_caller_has_a_general_limit(strict_stack: Stack) -> None:
     assert statuses[:19] == [200] * 19
     assert statuses[-1] == 429
     assert anonymous_status == 200
+
+
+def test_only_orders_charges_and_refunds(orders: RunningApp, payments: RunningApp) -> None:
+    """payments' own sidecar calling in (as any other app would) is refused; the checkout
+    tests show orders getting through."""
+    charge = {"order_id": "o-x", "amount_cents": 1, "currency": "EUR", "payment_token": "tok_ok"}
+    with sidecar_client(payments) as other_app:
+        charged = other_app.post("/v1.0/invoke/payments/method/charges", json=charge)
+        refunded = other_app.post("/v1.0/invoke/payments/method/charges/ch_o-x/refund")
+    with sidecar_client(orders) as orders_sidecar:
+        read = orders_sidecar.get("/v1.0/invoke/payments/method/charges/ch_o-x")
+
+    assert charged.status_code == refunded.status_code == 403
+    assert read.status_code == 404
+
+
+def test_the_secrets_api_serves_only_what_the_code_reads(orders: RunningApp) -> None:
+    with sidecar_client(orders) as sidecar:
+        allowed = sidecar.get("/v1.0/secrets/secretstore/admin-email")
+        for name in ("app-api-token", "dapr-api-token", "redis-password"):
+            assert sidecar.get(f"/v1.0/secrets/secretstore/{name}").status_code == 403
+        bulk = sidecar.get("/v1.0/secrets/secretstore/bulk")
+
+    assert allowed.status_code == 200
+    assert set(bulk.json()) <= {"jwt-signing-key", "admin-email", "admin-password"}
