@@ -30,6 +30,7 @@ SIDECAR_ANNOTATIONS = {
     "dapr.io/app-port",
     "dapr.io/config",
     "dapr.io/app-token-secret",
+    "dapr.io/api-token-secret",
     "dapr.io/log-as-json",
     "dapr.io/sidecar-cpu-request",
     "dapr.io/sidecar-cpu-limit",
@@ -232,7 +233,9 @@ def test_every_cluster_secret_is_a_local_one_and_documented(overlay: str, tmp_pa
     local = set(json.loads((tmp_path / "secrets.json").read_text()))
     local |= {ref["name"] for c in local_components() for ref in secret_refs(c).values()}
     tokens = {
-        annotations(d)["dapr.io/app-token-secret"] for d in of_kind(overlay, "Deployment").values()
+        annotations(d)[annotation]
+        for d in of_kind(overlay, "Deployment").values()
+        for annotation in ("dapr.io/app-token-secret", "dapr.io/api-token-secret")
     }
     refs = {
         ref["name"]
