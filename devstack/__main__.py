@@ -46,8 +46,8 @@ logs           {stack.log_dir.relative_to(PROJECT_ROOT)}/ (one file per process)
 profile        {stack.run_file.profile}
 
 try:  curl {orders.url}/health/ready
-      curl -H "dapr-api-token: $DAPR_API_TOKEN" {orders.dapr_url}/v1.0/invoke/orders/method/health/ready
-      (the token is "dapr-api-token" in .data/secrets.json; README "Try it" signs in to the API)
+      curl -H "dapr-api-token: $TOKEN" {orders.dapr_url}/v1.0/invoke/orders/method/health/ready
+      (TOKEN: "dapr-api-token" in .data/secrets.json; README "Try it" signs in to the API)
 Ctrl-C stops everything.""",
         flush=True,
     )
