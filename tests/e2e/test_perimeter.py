@@ -1,6 +1,7 @@
 """What every request meets before a route: replays, rate limits, body size, security headers,
 and the token that only the sidecar holds."""
 
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -104,6 +105,9 @@ def test_a_large_body_is_413_and_never_reaches_the_route(orders_api: httpx.Clien
     assert orders_api.get("/api/v1/items/big").status_code == 404
 
 
+CONSOLE_ORIGIN = "http://console.example"
+
+
 @pytest.fixture(scope="module")
 def strict_stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -186,3 +190,45 @@ def test_the_secrets_api_serves_only_what_the_code_reads(orders: RunningApp) -> 
 
     assert allowed.status_code == 200
     assert set(bulk.json()) <= {"jwt-signing-key", "admin-email", "admin-password"}
+
+
+@pytest.fixture(scope="module")
+def console_stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """A browser console on another origin, and idempotency keys that expire quickly."""
+    env = {
+        **ORDERS_ENV,
+        "PERIMETER_CORS_ORIGINS": f'["{CONSOLE_ORIGIN}"]',
+        "PERIMETER_IDEMPOTENCY_KEY_SECONDS": "2",
+    }
+    workdir = tmp_path_factory.mktemp("console")
+    with running_stack(request.config, workdir, profile_run_file(), env) as stack:
+        yield stack
+
+
+def test_cors_answers_only_the_configured_origins(console_stack: Stack) -> None:
+    preflight = {"Access-Control-Request-Method": "POST"}
+    with anonymous_client(console_stack.apps["orders"]) as api:
+        allowed = api.options("/api/v1/orders", headers={"Origin": CONSOLE_ORIGIN, **preflight})
+        other = api.options(
+            "/api/v1/orders", headers={"Origin": "http://evil.example", **preflight}
+        )
+
+    assert allowed.headers["access-control-allow-origin"] == CONSOLE_ORIGIN
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_idempotency_keys_expire(console_stack: Stack) -> None:
+    with anonymous_client(console_stack.apps["orders"]) as api:
+        body = {"email": "expiry@example.com", "password": "correct horse battery", "name": "e"}
+        key = {"Idempotency-Key": "expiring"}
+        first = api.post("/api/v1/auth/register", json=body, headers=key)
+        replayed = api.post("/api/v1/auth/register", json=body, headers=key)
+        time.sleep(3)
+        after_expiry = api.post("/api/v1/auth/register", json=body, headers=key)
+
+    assert first.status_code == replayed.status_code == 201
+    assert replayed.headers["idempotent-replayed"] == "true"
+    assert after_expiry.status_code == 409
+    assert "idempotent-replayed" not in after_expiry.headers
