@@ -53,6 +53,19 @@ def running_stack(
         config.stash[_STACKS_KEY].remove(stack)
 
 
+@contextmanager
+def own_stack(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    orders_env: dict[str, str],
+) -> Iterator[Stack]:
+    """A stack of its own for tests that change how orders is configured."""
+    workdir = tmp_path_factory.mktemp(name)
+    with running_stack(request.config, workdir, profile_run_file(), orders_env) as stack:
+        yield stack
+
+
 @pytest.fixture(scope="session")
 def stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory

@@ -13,7 +13,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from devstack.stack import Stack
 from tests.e2e.api import admin_credentials, anonymous_client
-from tests.e2e.conftest import ORDERS_ENV, profile_run_file, running_stack
+from tests.e2e.conftest import ORDERS_ENV, own_stack
 
 EXAMPLES_PER_OPERATION = 25
 # A schema-valid request may still break a rule the schema cannot state (an unknown SKU, a
@@ -26,8 +26,7 @@ def fuzzed_stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
     """Its own stack: the generated items and users stay out of the other tests' lists."""
-    workdir = tmp_path_factory.mktemp("fuzzed")
-    with running_stack(request.config, workdir, profile_run_file(), ORDERS_ENV) as stack:
+    with own_stack(request, tmp_path_factory, "fuzzed", ORDERS_ENV) as stack:
         yield stack
 
 

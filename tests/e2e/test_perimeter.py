@@ -10,7 +10,7 @@ import pytest
 
 from devstack.stack import RunningApp, Stack
 from tests.e2e.api import anonymous_client, orders_client, payments_client, sidecar_client
-from tests.e2e.conftest import ORDERS_ENV, profile_run_file, running_stack
+from tests.e2e.conftest import ORDERS_ENV, own_stack
 from tests.e2e.test_catalog import new_item
 
 
@@ -118,8 +118,7 @@ def strict_stack(
         "PERIMETER_REGISTER_RATE_LIMIT": "2/minute",
         "PERIMETER_GENERAL_RATE_LIMIT": "20/minute",
     }
-    workdir = tmp_path_factory.mktemp("strict")
-    with running_stack(request.config, workdir, profile_run_file(), env) as stack:
+    with own_stack(request, tmp_path_factory, "strict", env) as stack:
         yield stack
 
 
@@ -202,8 +201,7 @@ def console_stack(
         "PERIMETER_CORS_ORIGINS": f'["{CONSOLE_ORIGIN}"]',
         "PERIMETER_IDEMPOTENCY_KEY_SECONDS": "2",
     }
-    workdir = tmp_path_factory.mktemp("console")
-    with running_stack(request.config, workdir, profile_run_file(), env) as stack:
+    with own_stack(request, tmp_path_factory, "console", env) as stack:
         yield stack
 
 
