@@ -14,18 +14,20 @@ log = logging.getLogger(__name__)
 
 async def start_saga(
     workflows: DaprWorkflowClient, order_id: str, saga_input: dict[str, Any], *, may_exist: bool
-) -> None:
+) -> bool:
     """Schedules the saga unless one exists for the order (looked up only when the order id
     can repeat); a racing duplicate is harmless because the saga's first step stops when the
-    order is no longer pending."""
+    order is no longer pending. True when this call scheduled it."""
     if may_exist and await workflows.get_workflow_state(order_id, fetch_payloads=False) is not None:
-        return
+        return False
     try:
         await workflows.schedule_new_workflow(checkout, input=saga_input, instance_id=order_id)
     except Exception:
         if await workflows.get_workflow_state(order_id, fetch_payloads=False) is None:
             raise
         log.info("saga %s was started by a concurrent request", order_id)
+        return False
+    return True
 
 
 async def request_cancel(workflows: DaprWorkflowClient, order_id: str) -> None:

@@ -1,7 +1,14 @@
-"""Liveness and readiness, shaped for Kubernetes probes and for `dapr invoke`."""
+"""Health shaped for Kubernetes probes and for `dapr invoke`.
+
+- live: the process answers; never depends on the sidecar (a restart would not help).
+- startup: start-up finished (secrets read, sidecar reached once, actors registered); until
+  then Kubernetes holds off the other probes.
+- ready: the sidecar, the actor runtime and the workflow worker are up now; goes false when
+  one is lost and true again by itself when it comes back.
+"""
 
 import httpx
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from app.services import ServicesDep
@@ -13,6 +20,12 @@ router = APIRouter(prefix="/health", tags=["health"])
 @router.get("/live")
 async def live() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@router.get("/startup")
+async def startup(request: Request) -> JSONResponse:
+    started = getattr(request.app.state, "services", None) is not None
+    return JSONResponse({"status": "ok" if started else "starting"}, 200 if started else 503)
 
 
 @router.get("/ready")

@@ -25,6 +25,10 @@ from app.auth.service import Authenticator
 from app.auth.tokens import TokenSigner
 from app.auth.users import UserStore
 from app.events import EventPublisher
+from app.observability import metrics
+from app.observability.logs import configure_logging, sdk_logger_options
+from app.observability.requests import RequestContextMiddleware
+from app.observability.tracing import configure_tracing, instrument, shutdown_tracing
 from app.perimeter.app_token import AppTokenMiddleware, is_sidecar_path
 from app.perimeter.edge import EdgeMiddleware
 from app.perimeter.idempotency import IdempotencyMiddleware, IdempotencyStore
@@ -62,6 +66,8 @@ def create_app(
     settings = settings or AppSettings()
     auth_settings = auth_settings or AuthSettings()
     perimeter = perimeter or PerimeterSettings()
+    configure_logging("orders")
+    configure_tracing("orders")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -76,7 +82,7 @@ def create_app(
                 orders=OrderClient(sidecar.actors),
                 read_models=ReadModels(sidecar.dapr, components.statestore),
                 workflows=DaprWorkflowClient(
-                    sidecar_settings.host, str(sidecar_settings.grpc_port)
+                    sidecar_settings.host, str(sidecar_settings.grpc_port), sdk_logger_options()
                 ),
                 workflow_worker=worker,
                 auth=await _authenticator(sidecar.dapr, components, auth_settings),
@@ -93,12 +99,14 @@ def create_app(
                 # The SDK's async workflow client has no close (1.18.3): its channel ends with
                 # the process.
                 await worker.stop()
+                shutdown_tracing()
 
     app = FastAPI(title="orders", version="0.1.0", lifespan=lifespan)
     actor_host = DaprActor(app)
     dapr_app = DaprApp(app)
     install_problem_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     api = APIRouter(
         prefix=API_PREFIX,
         dependencies=[Depends(general_rate_limit)],
@@ -111,6 +119,8 @@ def create_app(
     install_subscriptions(dapr_app, components)
     _hide_sidecar_routes(app)
     _install_perimeter(app, perimeter)
+    app.add_middleware(RequestContextMiddleware)
+    instrument(app)
     return app
 
 
@@ -172,7 +182,9 @@ async def _register_actors(actor_host: DaprActor, events: EventPublisher) -> Non
 
 
 def _workflow_runtime(sidecar: Sidecar, components: ComponentNames) -> WorkflowRuntime:
-    runtime = WorkflowRuntime(sidecar.settings.host, str(sidecar.settings.grpc_port))
+    runtime = WorkflowRuntime(
+        sidecar.settings.host, str(sidecar.settings.grpc_port), logger_options=sdk_logger_options()
+    )
     runtime.register_workflow(checkout)
     dependencies = CheckoutDependencies(
         inventory=InventoryClient(sidecar.actors),

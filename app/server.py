@@ -18,4 +18,7 @@ def serve(factory: str, default_port: int) -> None:
         host=settings.host,
         port=settings.port or default_port,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        # The app configures logging (app/observability/logs.py) and logs each request itself.
+        log_config=None,
+        access_log=False,
     )

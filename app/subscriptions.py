@@ -5,18 +5,22 @@ or DROP for an event that can never succeed; the sidecar forwards dropped events
 dead-letter topic, whose handler keeps them for a person to look at.
 """
 
-import logging
+import functools
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
+import structlog
 from dapr.ext.fastapi import DaprApp
 from fastapi import Body
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from actors.outcome import Refused
-from app.services import ServicesDep
+from app.observability.logs import bind
+from app.observability.metrics import EVENTS_CONSUMED, EVENTS_DROPPED
+from app.services import Services, ServicesDep
 from app.settings import ComponentNames
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 DEAD_LETTER_TOPIC = "deadletter"
 CATALOG_INDEX = "catalog:index"
@@ -50,7 +54,7 @@ class Restocked(BaseModel):
 
 
 def drop(event: dict[str, Any], reason: str) -> dict[str, str]:
-    log.warning("dropping event id=%s type=%s: %s", event.get("id"), event.get("type"), reason)
+    log.warning("dropping event", reason=reason, event_type=event.get("type"))
     return DROP
 
 
@@ -99,7 +103,7 @@ async def on_orders(event: Event, services: ServicesDep) -> dict[str, str]:
 
 
 async def on_dead_letter(event: Event, services: ServicesDep) -> dict[str, str]:
-    log.error("dead-lettered event id=%s type=%s", event.get("id"), event.get("type"))
+    log.error("dead-lettered event")
     key = f"deadletter:{event.get('id')}"
     await services.read_models.put_if_newer(key, {"event": event}, version=1)
     return SUCCESS
@@ -118,4 +122,21 @@ def install_subscriptions(dapr_app: DaprApp, names: ComponentNames) -> None:
             route=f"/events/{topic}",
             dead_letter_topic=dead_letter,
         )
-        subscribe(handler)
+        subscribe(_observed(topic, handler))
+
+
+Handler = Callable[[dict[str, Any], Services], Awaitable[dict[str, str]]]
+
+
+def _observed(topic: str, handler: Handler) -> Handler:
+    """Binds the event to every log line of its handling, and counts it."""
+
+    @functools.wraps(handler)
+    async def handle(event: Event, services: ServicesDep) -> dict[str, str]:
+        with bind(topic=topic, event_id=event.get("id"), event_type=event.get("type")):
+            answer = await handler(event, services)
+            log.info("event handled", status=answer["status"])
+        (EVENTS_DROPPED if answer is DROP else EVENTS_CONSUMED).labels(topic).inc()
+        return answer
+
+    return handle

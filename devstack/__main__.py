@@ -12,6 +12,8 @@ from devstack.stack import RunFile, Stack
 def main() -> int:
     bin_dir = ensure_runtime()
     run_file = RunFile.load().with_profile(os.environ.get("DAPR_PROFILE", "embedded"))
+    if collector := os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        run_file = run_file.with_trace_collector(collector, PROJECT_ROOT / ".data" / "config.yaml")
     stack = Stack(bin_dir=bin_dir, workdir=PROJECT_ROOT, run_file=run_file)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())

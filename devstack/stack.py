@@ -67,6 +67,23 @@ class RunFile:
         ]
         return replace(self, resources_paths=paths, profile=profile)
 
+    def with_trace_collector(self, endpoint: str, into: Path) -> "RunFile":
+        """Apps and sidecars export spans to one OTLP/HTTP collector at `endpoint` (a URL):
+        the apps through OTEL_EXPORTER_OTLP_ENDPOINT, the sidecars through a copy of the
+        Configuration, written to `into`, with its tracing exporter set."""
+        config: dict[str, Any] = yaml.safe_load(self.config_path.read_text())
+        address = endpoint.removeprefix("http://").removeprefix("https://").rstrip("/")
+        tracing = config["spec"].setdefault("tracing", {"samplingRate": "1"})
+        tracing["otel"] = {
+            "endpointAddress": address,
+            "isSecure": endpoint.startswith("https://"),
+            "protocol": "http",
+        }
+        into.parent.mkdir(parents=True, exist_ok=True)
+        into.write_text(yaml.safe_dump(config, sort_keys=False))
+        env = {**self.env, "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint}
+        return replace(self, config_path=into, env=env)
+
     @classmethod
     def load(cls, path: Path = PROJECT_ROOT / "dapr.yaml") -> "RunFile":
         raw: dict[str, Any] = yaml.safe_load(path.read_text())
@@ -185,6 +202,18 @@ class Stack:
             spec.app_id, self._app_argv(spec), spec.app_dir, self._app_env(spec)
         )
         self.wait_ready(running)
+
+    def kill_sidecar(self, app_id: str) -> None:
+        """SIGKILLs the app's daprd, as a crash would; the app keeps running."""
+        self.apps[app_id].daprd.kill()
+
+    def start_sidecar(self, app_id: str) -> None:
+        """Starts the app's daprd again on the same ports and waits for it to answer."""
+        running = self.apps[app_id]
+        running.daprd = self._spawn(
+            f"daprd-{app_id}", self._daprd_argv(running.spec), self.workdir, self.tokens
+        )
+        self.wait_ready(running, ready_path=None)
 
     def wait_ready(self, running: RunningApp, ready_path: str | None = "/health/ready") -> None:
         watch = [running.app, running.daprd]

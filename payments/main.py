@@ -10,6 +10,10 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.observability import metrics
+from app.observability.logs import configure_logging
+from app.observability.requests import RequestContextMiddleware
+from app.observability.tracing import configure_tracing, instrument, shutdown_tracing
 from app.perimeter.app_token import AppTokenMiddleware
 from app.perimeter.edge import EdgeMiddleware
 from app.problems import install_problem_handlers, problem
@@ -79,7 +83,10 @@ def create_app(settings: PaymentsSettings | None = None) -> FastAPI:
             charges = ChargeStore(sidecar.dapr, ComponentNames().statestore)
             app.state.payments = Payments(sidecar, charges, settings)
             yield
+        shutdown_tracing()
 
+    configure_logging("payments")
+    configure_tracing("payments")
     app = FastAPI(title="payments", version="0.1.0", lifespan=lifespan)
     install_problem_handlers(app, domain=False)
     app.add_exception_handler(UnknownToken, lambda _r, e: problem(422, str(e)))
@@ -90,6 +97,9 @@ def create_app(settings: PaymentsSettings | None = None) -> FastAPI:
     token = perimeter.app_api_token.get_secret_value() if perimeter.app_api_token else None
     app.add_middleware(AppTokenMiddleware, token=token, paths=("/charges",))
     app.add_middleware(EdgeMiddleware, max_body_bytes=perimeter.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(metrics.router)
+    instrument(app)
     return app
 
 
@@ -98,6 +108,12 @@ def _routes() -> APIRouter:
 
     @router.get("/health/live", tags=["health"])
     async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/health/startup", tags=["health"])
+    async def started(request: Request) -> dict[str, str]:
+        if getattr(request.app.state, "payments", None) is None:
+            raise HTTPException(503, "Starting.")
         return {"status": "ok"}
 
     @router.get("/health/ready", tags=["health"])

@@ -4,16 +4,27 @@ They run at least once, so each is idempotent on the order id. A domain refusal 
 cannot change comes back as a value; anything else raises and the workflow's policy retries.
 """
 
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
+import structlog
 from dapr.ext.workflow import WorkflowActivityContext
 
 from actors.clients import InventoryClient, OrderClient
 from actors.outcome import Refused
+from app.observability.logs import bind
+from app.observability.metrics import (
+    ORDERS_CANCELLED,
+    ORDERS_CONFIRMED,
+    RESERVATIONS,
+    SAGA_DURATION,
+)
 
+log = structlog.get_logger(__name__)
 Activity = Callable[[WorkflowActivityContext, Any], Awaitable[Any]]
 # Retrying cannot turn these into a reservation.
 NOT_RESERVABLE = {"OutOfStock", "ReservationClosed", "NotFound"}
@@ -43,7 +54,9 @@ def checkout_activities(deps: CheckoutDependencies) -> list[Activity]:
         except Refused as refusal:
             if refusal.error not in NOT_RESERVABLE:
                 raise
+            RESERVATIONS.labels("refused").inc()
             return {"sku": line["sku"], "reserved": False, "reason": refusal.error}
+        RESERVATIONS.labels("granted").inc()
         return {"sku": line["sku"], "reserved": True, "reason": None}
 
     async def release_line(_ctx: WorkflowActivityContext, line: dict[str, Any]) -> None:
@@ -70,10 +83,14 @@ def checkout_activities(deps: CheckoutDependencies) -> list[Activity]:
         return status
 
     async def confirm_order(_ctx: WorkflowActivityContext, request: dict[str, Any]) -> None:
-        await deps.orders.confirm(request["order_id"], request["at"])
+        order = await deps.orders.confirm(request["order_id"], request["at"])
+        ORDERS_CONFIRMED.inc()
+        _observe_saga(order, "confirmed")
 
     async def cancel_order(_ctx: WorkflowActivityContext, request: dict[str, Any]) -> None:
-        await deps.orders.cancel(request["order_id"], request["reason"], request["at"])
+        order = await deps.orders.cancel(request["order_id"], request["reason"], request["at"])
+        ORDERS_CANCELLED.labels(request["reason"]).inc()
+        _observe_saga(order, "cancelled")
 
     async def notify(_ctx: WorkflowActivityContext, request: dict[str, Any]) -> None:
         """One name per order and event, so a retried notification overwrites itself: a file
@@ -96,7 +113,7 @@ def checkout_activities(deps: CheckoutDependencies) -> list[Activity]:
             raise PaymentTimeout(response.text)
         return response
 
-    return [
+    activities: list[Activity] = [
         order_status,
         reserve_line,
         release_line,
@@ -107,3 +124,24 @@ def checkout_activities(deps: CheckoutDependencies) -> list[Activity]:
         cancel_order,
         notify,
     ]
+    return [_logged(activity) for activity in activities]
+
+
+def _logged(activity: Activity) -> Activity:
+    """Every line an activity logs names its saga (the order id) and the activity."""
+
+    @functools.wraps(activity)
+    async def run(ctx: WorkflowActivityContext, payload: Any) -> Any:
+        with bind(order_id=ctx.workflow_id, activity=activity.__name__):
+            result = await activity(ctx, payload)
+            log.info("activity done")
+            return result
+
+    return run
+
+
+def _observe_saga(order: dict[str, Any], outcome: str) -> None:
+    """Counted when the order's last change is made; a retried activity may count twice."""
+    started = datetime.fromisoformat(order["created_at"])
+    ended = datetime.fromisoformat(order["history"][-1]["at"])
+    SAGA_DURATION.labels(outcome).observe(max(0.0, (ended - started).total_seconds()))

@@ -5,7 +5,7 @@ end of each one.
 """
 
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -59,10 +59,12 @@ def own_stack(
     tmp_path_factory: pytest.TempPathFactory,
     name: str,
     orders_env: dict[str, str],
+    configure: Callable[[RunFile, Path], RunFile] = lambda run_file, _workdir: run_file,
 ) -> Iterator[Stack]:
-    """A stack of its own for tests that change how orders is configured."""
+    """A stack of its own for tests that change how orders (or the run) is configured."""
     workdir = tmp_path_factory.mktemp(name)
-    with running_stack(request.config, workdir, profile_run_file(), orders_env) as stack:
+    run_file = configure(profile_run_file(), workdir)
+    with running_stack(request.config, workdir, run_file, orders_env) as stack:
         yield stack
 
 

@@ -38,7 +38,7 @@ SIDECAR_ANNOTATIONS = {
     "dapr.io/sidecar-memory-limit",
 }
 PROBES = {
-    "startupProbe": "/health/live",
+    "startupProbe": "/health/startup",
     "livenessProbe": "/health/live",
     "readinessProbe": "/health/ready",
 }

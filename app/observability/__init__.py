@@ -1,0 +1,1 @@
+"""Logs, traces and metrics, the same way in both apps."""

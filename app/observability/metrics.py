@@ -1,0 +1,33 @@
+"""Prometheus metrics: per-route request rate, errors and duration, and what the business
+does. Served at /metrics on the app's port; the sidecar's own metrics stay on its port."""
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+HTTP_REQUESTS = Counter(
+    "http_requests",
+    "Requests answered, by route template and status.",
+    ["method", "route", "status"],
+)
+HTTP_DURATION = Histogram(
+    "http_request_duration_seconds", "Time to answer a request.", ["method", "route"]
+)
+ORDERS_PLACED = Counter("orders_placed", "Orders accepted; each starts a checkout saga.")
+ORDERS_CONFIRMED = Counter("orders_confirmed", "Orders whose saga confirmed them.")
+ORDERS_CANCELLED = Counter("orders_cancelled", "Orders cancelled, by reason.", ["reason"])
+SAGA_DURATION = Histogram(
+    "checkout_saga_duration_seconds",
+    "From placing an order to its confirmation or cancellation.",
+    ["outcome"],
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900),
+)
+RESERVATIONS = Counter("stock_reservations", "Reservation attempts, by outcome.", ["outcome"])
+EVENTS_CONSUMED = Counter("events_consumed", "Events handled, by topic.", ["topic"])
+EVENTS_DROPPED = Counter("events_dropped", "Events dropped as malformed or unusable.", ["topic"])
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/metrics")
+def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
