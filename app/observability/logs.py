@@ -4,6 +4,7 @@ event id). Secrets never reach the output."""
 
 import logging
 import re
+import sys
 from typing import Any
 
 import structlog
@@ -59,7 +60,8 @@ def configure_logging(service: str, settings: LogSettings | None = None) -> None
     renderer: Processor = (
         structlog.processors.JSONRenderer()
         if settings.format == "json"
-        else structlog.dev.ConsoleRenderer()
+        # Colours only on a terminal: `make run` writes each app's output to a file.
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
     handler = logging.StreamHandler()
     handler.setFormatter(
