@@ -3,17 +3,25 @@
 Each call returns the actor's value or raises `Refused` with the domain's reason.
 """
 
-from typing import Any
+from typing import Any, Protocol
 
-from dapr.actor import ActorId, ActorInterface, ActorProxyFactory
+from dapr.actor import ActorId, ActorInterface, ActorProxy
 
 from actors.inventory import InventoryInterface
 from actors.order import OrderInterface
 from actors.outcome import unwrap
 
 
+class ActorProxies(Protocol):
+    """What makes actor proxies: the SDK's ActorProxyFactory, or app/sidecar.py's."""
+
+    def create(
+        self, actor_type: str, actor_id: ActorId, actor_interface: type[ActorInterface] | None
+    ) -> ActorProxy: ...
+
+
 class _ActorType:
-    def __init__(self, proxies: ActorProxyFactory, name: str, interface: type[ActorInterface]):
+    def __init__(self, proxies: ActorProxies, name: str, interface: type[ActorInterface]):
         self._proxies, self._name, self._interface = proxies, name, interface
 
     async def call(self, actor_id: str, method: str, *request: dict[str, Any]) -> Any:
@@ -22,7 +30,7 @@ class _ActorType:
 
 
 class InventoryClient:
-    def __init__(self, proxies: ActorProxyFactory) -> None:
+    def __init__(self, proxies: ActorProxies) -> None:
         self._actors = _ActorType(proxies, "Inventory", InventoryInterface)
 
     async def create(self, sku: str, definition: dict[str, Any]) -> dict[str, Any]:
@@ -53,7 +61,7 @@ class InventoryClient:
 
 
 class OrderClient:
-    def __init__(self, proxies: ActorProxyFactory) -> None:
+    def __init__(self, proxies: ActorProxies) -> None:
         self._actors = _ActorType(proxies, "Order", OrderInterface)
 
     async def place(self, order_id: str, request: dict[str, Any]) -> dict[str, Any]:

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from dapr.actor import ActorProxyFactory
+from dapr.actor import ActorId, ActorInterface, ActorProxy
 from dapr.aio.clients import DaprClient
+from dapr.clients.http.dapr_actor_http_client import DaprActorHttpClient
+from opentelemetry import propagate
 
 from actors.serializer import PlainJson
 from app.settings import SidecarSettings
@@ -24,7 +26,7 @@ class Sidecar:
     settings: SidecarSettings
     dapr: DaprClient
     http: httpx.AsyncClient
-    actors: ActorProxyFactory
+    actors: "TracedActorProxies"
 
     async def is_healthy(self) -> bool:
         """True when the sidecar can serve outbound calls (components and APIs are up)."""
@@ -60,7 +62,30 @@ async def connect(settings: SidecarSettings) -> AsyncIterator[Sidecar]:
         DaprClient(settings.grpc_address) as dapr,
         httpx.AsyncClient(base_url=settings.http_url, headers=headers, timeout=30.0) as http,
     ):
-        yield Sidecar(settings, dapr, http, ActorProxyFactory(message_serializer=PlainJson()))
+        yield Sidecar(settings, dapr, http, TracedActorProxies())
+
+
+class TracedActorProxies:
+    """Actor proxies over one shared HTTP client whose calls carry the current W3C trace
+    context, so an actor method and the events it publishes join the caller's trace."""
+
+    def __init__(self) -> None:
+        self._serializer = PlainJson()
+        self._client = DaprActorHttpClient(self._serializer, headers_callback=_trace_headers)
+
+    def create(
+        self,
+        actor_type: str,
+        actor_id: ActorId,
+        actor_interface: type[ActorInterface] | None = None,
+    ) -> ActorProxy:
+        return ActorProxy(self._client, actor_type, actor_id, actor_interface, self._serializer)
+
+
+def _trace_headers() -> dict[str, str]:
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
 
 
 class LoopBoundHttp:
