@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PROFILE ?= embedded
 export DAPR_PROFILE := $(PROFILE)
 
-.PHONY: run test test-profiles unit e2e bench bench-smoke lint format setup tools runtime servers deps clean
+.PHONY: run test test-profiles unit e2e bench bench-smoke lint format setup tools browser runtime servers deps clean
 
 run: setup ## control plane + orders + payments (dapr.yaml) on loopback until Ctrl-C
 	$(UV) run --frozen python -m devstack
@@ -39,10 +39,13 @@ format: deps
 	$(UV) run --frozen ruff check --fix .
 	$(UV) run --frozen ruff format .
 
-setup: deps tools runtime $(if $(filter-out embedded,$(PROFILE)),servers)
+setup: deps tools browser runtime $(if $(filter-out embedded,$(PROFILE)),servers)
 
 tools: ## kustomize, to render deployments/ offline in the tests
 	@bash scripts/install-kustomize.sh
+
+browser: ## Debian's Chromium and chromedriver, for the console's browser tests
+	@bash scripts/install-browser.sh
 
 servers: ## redis-server and postgresql from Debian packages, for the other profiles
 	@bash scripts/install-servers.sh

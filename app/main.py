@@ -24,6 +24,7 @@ from app.auth.revocations import Revocations
 from app.auth.service import Authenticator
 from app.auth.tokens import TokenSigner
 from app.auth.users import UserStore
+from app.console import install_console
 from app.events import EventPublisher
 from app.observability import metrics
 from app.observability.logs import configure_logging, sdk_logger_options
@@ -117,6 +118,7 @@ def create_app(
     app.include_router(api)
     app.include_router(internal.router)
     install_subscriptions(dapr_app, components)
+    install_console(app)
     _hide_sidecar_routes(app)
     _install_perimeter(app, perimeter)
     app.add_middleware(RequestContextMiddleware)

@@ -63,7 +63,7 @@ def checkout(ctx: DaprWorkflowContext, order: dict[str, Any]) -> Saga:
 def _reserve(
     ctx: DaprWorkflowContext, progress: Progress, order: dict[str, Any], cancel: Any
 ) -> Saga:
-    progress.begin("reserve_stock")
+    progress.begin("reserve_stock", max_attempts=STEP_RETRY.max_number_of_attempts)
     reserving: Any = when_all(
         [
             ctx.call_activity("reserve_line", input=_line(ctx, line), retry_policy=STEP_RETRY)
@@ -90,7 +90,7 @@ def _reserve(
 def _charge(
     ctx: DaprWorkflowContext, progress: Progress, order: dict[str, Any], cancel: Any
 ) -> Saga:
-    progress.begin("charge_payment")
+    progress.begin("charge_payment", max_attempts=STEP_RETRY.max_number_of_attempts)
     charging: Any = ctx.call_activity(
         "charge_payment",
         input={
@@ -146,7 +146,7 @@ def _await_customer(
 
 def _confirm(ctx: DaprWorkflowContext, progress: Progress, order: dict[str, Any]) -> Saga:
     """Past the charge, only retries: committing held stock and confirming cannot be refused."""
-    progress.begin("commit_stock")
+    progress.begin("commit_stock", max_attempts=COMPENSATION_RETRY.max_number_of_attempts)
     yield when_all(
         [
             ctx.call_activity(
@@ -156,7 +156,7 @@ def _confirm(ctx: DaprWorkflowContext, progress: Progress, order: dict[str, Any]
         ]
     )
     progress.end()
-    progress.begin("confirm_order")
+    progress.begin("confirm_order", max_attempts=COMPENSATION_RETRY.max_number_of_attempts)
     at = utc_iso(ctx.current_utc_datetime)
     yield ctx.call_activity(
         "confirm_order",
@@ -164,7 +164,7 @@ def _confirm(ctx: DaprWorkflowContext, progress: Progress, order: dict[str, Any]
         retry_policy=COMPENSATION_RETRY,
     )
     progress.end()
-    progress.begin("notify_customer")
+    progress.begin("notify_customer", max_attempts=STEP_RETRY.max_number_of_attempts)
     try:
         yield ctx.call_activity(
             "notify",
@@ -184,12 +184,18 @@ def _compensate(
 ) -> Saga:
     """Undoes in reverse order; each compensation is idempotent and safe when nothing was done."""
     if cancelled.charged:
-        progress.begin("refund_payment", compensation=True)
+        progress.begin(
+            "refund_payment",
+            compensation=True,
+            max_attempts=COMPENSATION_RETRY.max_number_of_attempts,
+        )
         yield ctx.call_activity(
             "refund_payment", input={"order_id": ctx.instance_id}, retry_policy=COMPENSATION_RETRY
         )
         progress.end()
-    progress.begin("release_stock", compensation=True)
+    progress.begin(
+        "release_stock", compensation=True, max_attempts=COMPENSATION_RETRY.max_number_of_attempts
+    )
     yield when_all(
         [
             ctx.call_activity(
@@ -199,7 +205,9 @@ def _compensate(
         ]
     )
     progress.end()
-    progress.begin("cancel_order", compensation=True)
+    progress.begin(
+        "cancel_order", compensation=True, max_attempts=COMPENSATION_RETRY.max_number_of_attempts
+    )
     at = utc_iso(ctx.current_utc_datetime)
     yield ctx.call_activity(
         "cancel_order",

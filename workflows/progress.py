@@ -30,7 +30,11 @@ class Progress:
         running = [entry for entry in self.timeline if entry["status"] == "running"]
         return running[-1]["step"] if running else None
 
-    def begin(self, step: str, *, compensation: bool = False) -> None:
+    def begin(
+        self, step: str, *, compensation: bool = False, max_attempts: int | None = None
+    ) -> None:
+        """`max_attempts`: how often the step's activities may run under their retry policy;
+        the runtime retries without telling the workflow, so a failed step used them all."""
         self.timeline.append(
             {
                 "step": step,
@@ -39,6 +43,7 @@ class Progress:
                 "started_at": self._now(),
                 "ended_at": None,
                 "detail": None,
+                "max_attempts": max_attempts,
             }
         )
         self._publish()

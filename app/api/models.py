@@ -87,6 +87,8 @@ class SagaStep(BaseModel):
     started_at: str
     ended_at: str | None
     detail: str | None
+    # How often its activities may run (retry policy); None for a wait.
+    max_attempts: int | None = None
 
 
 class SagaView(BaseModel):

@@ -1,0 +1,313 @@
+// The saga console. Plain ES module: no build step, no CDN, nothing inline (the page runs
+// under a strict Content-Security-Policy). Everything it shows comes from the public API.
+
+const API = "/api/v1";
+const POLL_MS = 1000;
+// sessionStorage keeps the token for this tab only and drops it when the tab closes; the
+// strict CSP is what keeps scripts that could read it out of the page.
+const TOKEN_KEY = "saga-console-token";
+
+const $ = (id) => document.getElementById(id);
+let me = null;
+let nextCursor = null;
+let pollTimer = null;
+
+class Unauthorized extends Error {}
+
+async function api(path, options = {}) {
+  const headers = { Accept: "application/json", ...(options.headers || {}) };
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(API + path, { ...options, headers });
+  if (response.status === 401) throw new Unauthorized("Please sign in again.");
+  const body = response.status === 204 ? null : await response.json();
+  if (!response.ok) throw new Error(body?.detail || body?.title || `HTTP ${response.status}`);
+  return body;
+}
+
+function show(view) {
+  for (const id of ["sign-in-view", "orders-view", "saga-view"]) $(id).hidden = id !== view;
+  $("main").focus();
+}
+
+function announce(text) {
+  $("announcer").textContent = text;
+}
+
+function cell(row, text, className) {
+  const td = row.insertCell();
+  td.textContent = text ?? "—";
+  if (className) td.className = className;
+  return td;
+}
+
+const money = (cents) => (cents / 100).toFixed(2);
+const when = (iso) => (iso ? new Date(iso).toLocaleString() : "—");
+const label = (name) => name.replaceAll("_", " ");
+
+// ---- signing in and out -------------------------------------------------------------
+
+async function signIn(event) {
+  event.preventDefault();
+  $("sign-in-error").textContent = "";
+  const form = new URLSearchParams(new FormData($("sign-in-form")));
+  const response = await fetch(`${API}/auth/token`, { method: "POST", body: form });
+  const body = await response.json();
+  if (!response.ok) {
+    $("sign-in-error").textContent = body.detail || "Signing in failed.";
+    return;
+  }
+  sessionStorage.setItem(TOKEN_KEY, body.access_token);
+  me = null;
+  $("password").value = "";
+  await route();
+}
+
+async function signOut() {
+  try {
+    await api("/auth/logout", { method: "POST" });
+  } catch (error) {
+    // Signed out locally whatever the server says.
+  }
+  sessionStorage.removeItem(TOKEN_KEY);
+  me = null;
+  location.hash = "";
+  await route();
+}
+
+async function whoAmI() {
+  if (!me) me = await api("/users/me");
+  $("who").textContent = `${me.name} (${me.email}) · ${me.roles.join(", ")}`;
+  $("who").hidden = $("sign-out").hidden = false;
+  return me;
+}
+
+// ---- orders -------------------------------------------------------------------------
+
+async function showOrders() {
+  show("orders-view");
+  const user = await whoAmI();
+  $("orders-caption").textContent = user.roles.includes("admin")
+    ? "Every customer's orders, newest first"
+    : "Your orders, newest first";
+  $("test-checkout").hidden = !user.roles.includes("admin");
+  await loadOrders(true);
+  if (user.roles.includes("admin")) await loadItems();
+}
+
+async function loadOrders(fromStart) {
+  const body = $("orders-table").tBodies[0];
+  if (fromStart) {
+    body.replaceChildren();
+    nextCursor = null;
+  }
+  const query = new URLSearchParams({ limit: "20" });
+  if ($("status-filter").value) query.set("status", $("status-filter").value);
+  if (nextCursor) query.set("cursor", nextCursor);
+  const page = await api(`/orders?${query}`);
+  for (const order of page.items) {
+    const row = body.insertRow();
+    const link = document.createElement("a");
+    link.href = `#/orders/${encodeURIComponent(order.id)}`;
+    link.textContent = order.id;
+    row.insertCell().append(link);
+    cell(row, order.status, `status status-${order.status}`);
+    cell(row, order.status_reason ? label(order.status_reason) : null);
+    cell(row, money(order.total_cents), "number");
+    cell(row, when(order.created_at));
+  }
+  nextCursor = page.next_cursor;
+  $("more-orders").hidden = !nextCursor;
+  announce(`${body.rows.length} orders listed.`);
+}
+
+const itemOption = (item) =>
+  new Option(`${item.name} (${item.sku}) · ${item.available} available`, item.sku);
+
+async function loadItems() {
+  const page = await api("/items?limit=100");
+  $("test-sku").replaceChildren(...page.items.map(itemOption));
+}
+
+async function addDemoItem() {
+  const item = await api("/items", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({
+      sku: `demo-${Date.now().toString(36)}`,
+      name: "Demo tea",
+      price_cents: 450,
+      stock: 25,
+    }),
+  });
+  // The list is a read model that catches up a moment later: add the answer itself.
+  const option = itemOption(item);
+  $("test-sku").prepend(option);
+  option.selected = true;
+  announce(`Demo item ${item.sku} added.`);
+}
+
+async function startTestCheckout(event) {
+  event.preventDefault();
+  $("test-checkout-error").textContent = "";
+  try {
+    const order = await api("/orders", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID() },
+      body: JSON.stringify({
+        lines: [{ sku: $("test-sku").value, quantity: Number($("test-quantity").value) }],
+        payment_token: $("test-token").value,
+      }),
+    });
+    location.hash = `#/orders/${encodeURIComponent(order.id)}`;
+  } catch (error) {
+    $("test-checkout-error").textContent = error.message;
+  }
+}
+
+// ---- one saga -----------------------------------------------------------------------
+
+const SYMBOL = { done: "✓", running: "…", waiting: "‖", failed: "✗", interrupted: "■" };
+
+async function showSaga(orderId) {
+  show("saga-view");
+  await whoAmI();
+  $("saga-title").textContent = `Order ${orderId}`;
+  await refreshSaga(orderId);
+}
+
+async function refreshSaga(orderId) {
+  clearTimeout(pollTimer);
+  $("saga-error").textContent = "";
+  let order, saga;
+  try {
+    [order, saga] = await Promise.all([
+      api(`/orders/${encodeURIComponent(orderId)}`),
+      api(`/orders/${encodeURIComponent(orderId)}/saga`),
+    ]);
+  } catch (error) {
+    if (error instanceof Unauthorized) throw error;
+    $("saga-error").textContent = error.message;
+    return;
+  }
+  renderFacts(order);
+  renderTimeline(saga);
+  const state = $("saga-state");
+  const before = state.dataset.status;
+  state.dataset.status = saga.finished ? order.status : "running";
+  state.textContent = saga.finished
+    ? `Saga finished: order ${order.status}${order.status_reason ? ` (${label(order.status_reason)})` : ""}.`
+    : `Saga running${saga.current_step ? `: ${label(saga.current_step)}` : ""}. Refreshing every second.`;
+  if (before !== state.dataset.status) announce(state.textContent);
+  if (!saga.finished && location.hash === `#/orders/${encodeURIComponent(orderId)}`) {
+    pollTimer = setTimeout(() => refreshSaga(orderId).catch(failed), POLL_MS);
+  }
+}
+
+function renderFacts(order) {
+  const facts = {
+    Status: order.status,
+    Reason: order.status_reason ? label(order.status_reason) : "—",
+    Total: money(order.total_cents),
+    Placed: when(order.created_at),
+    Lines: order.lines.map((line) => `${line.quantity} × ${line.sku}`).join(", "),
+  };
+  const list = $("order-facts");
+  list.replaceChildren();
+  for (const [name, value] of Object.entries(facts)) {
+    const term = document.createElement("dt");
+    term.textContent = name;
+    const detail = document.createElement("dd");
+    detail.textContent = value;
+    list.append(term, detail);
+  }
+}
+
+function renderTimeline(saga) {
+  const steps = saga.timeline;
+  const start = Date.parse(saga.created_at);
+  const ends = steps.map((s) => Date.parse(s.ended_at || saga.last_updated_at));
+  const now = saga.finished ? Math.max(start, ...ends) : Date.now();
+  const span = Math.max(now - start, 1);
+  $("axis-start").textContent = "0 s";
+  $("axis-end").textContent = `${((now - start) / 1000).toFixed(1)} s`;
+
+  const list = $("timeline");
+  list.replaceChildren();
+  for (const step of steps) {
+    const begun = Date.parse(step.started_at);
+    const ended = step.ended_at ? Date.parse(step.ended_at) : now;
+    const item = document.createElement("li");
+    item.className = `step kind-${step.kind} status-${step.status}`;
+    if (step.step === saga.current_step && step.status === "running") {
+      item.setAttribute("aria-current", "step");
+      item.classList.add("current");
+    }
+
+    const title = document.createElement("span");
+    title.className = "step-name";
+    const compensation = step.kind === "compensation" ? "compensation: " : "";
+    title.textContent = `${SYMBOL[step.status] || "•"} ${compensation}${label(step.step)}`;
+
+    const track = document.createElement("span");
+    track.className = "track";
+    const bar = document.createElement("span");
+    bar.className = "bar";
+    // CSSOM, not a style attribute, so the strict CSP allows it.
+    bar.style.left = `${(100 * (begun - start)) / span}%`;
+    bar.style.width = `${Math.max((100 * (ended - begun)) / span, 0.8)}%`;
+    track.append(bar);
+
+    const facts = document.createElement("span");
+    facts.className = "step-facts";
+    const seconds = ((ended - begun) / 1000).toFixed(2);
+    // The runtime retries an activity without telling the workflow: the policy's bound is
+    // what is known.
+    const attempts = step.max_attempts ? ` · retried up to ${step.max_attempts} attempts` : "";
+    facts.textContent = `${step.status} · ${seconds} s${attempts}`;
+    item.append(title, track, facts);
+    if (step.detail) {
+      const detail = document.createElement("span");
+      detail.className = "step-detail";
+      detail.textContent = step.detail;
+      item.append(detail);
+    }
+    list.append(item);
+  }
+}
+
+// ---- routing ------------------------------------------------------------------------
+
+async function route() {
+  clearTimeout(pollTimer);
+  if (!sessionStorage.getItem(TOKEN_KEY)) {
+    $("who").hidden = $("sign-out").hidden = true;
+    show("sign-in-view");
+    $("email").focus();
+    return;
+  }
+  const match = location.hash.match(/^#\/orders\/(.+)$/);
+  if (match) await showSaga(decodeURIComponent(match[1]));
+  else await showOrders();
+}
+
+function failed(error) {
+  if (error instanceof Unauthorized) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    me = null;
+    route().then(() => ($("sign-in-error").textContent = error.message));
+    return;
+  }
+  announce(error.message);
+  console.error(error);
+}
+
+$("sign-in-form").addEventListener("submit", (e) => signIn(e).catch(failed));
+$("sign-out").addEventListener("click", () => signOut().catch(failed));
+$("status-filter").addEventListener("change", () => loadOrders(true).catch(failed));
+$("refresh-orders").addEventListener("click", () => loadOrders(true).catch(failed));
+$("more-orders").addEventListener("click", () => loadOrders(false).catch(failed));
+$("test-checkout-form").addEventListener("submit", (e) => startTestCheckout(e).catch(failed));
+$("demo-item").addEventListener("click", () => addDemoItem().catch(failed));
+window.addEventListener("hashchange", () => route().catch(failed));
+route().catch(failed);
