@@ -6,17 +6,20 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PROFILE ?= embedded
 export DAPR_PROFILE := $(PROFILE)
 
-.PHONY: run test test-profiles unit e2e bench bench-smoke lint format setup tools browser runtime servers deps clean
+.PHONY: run test test-profiles faults unit e2e bench bench-smoke lint format setup tools browser runtime servers deps clean
 
 run: setup ## control plane + orders + payments (dapr.yaml) on loopback until Ctrl-C
 	$(UV) run --frozen python -m devstack
 
 test: setup lint ## lint, then unit and end-to-end tests against the real runtime
-	$(UV) run --frozen pytest
+	$(UV) run --frozen pytest -m "not faults"
 
 test-profiles: setup servers ## the end-to-end suite again on the redis and postgres profiles
-	DAPR_PROFILE=redis $(UV) run --frozen pytest -m "e2e and not crash"
-	DAPR_PROFILE=postgres $(UV) run --frozen pytest -m "e2e and not crash"
+	DAPR_PROFILE=redis $(UV) run --frozen pytest -m e2e
+	DAPR_PROFILE=postgres $(UV) run --frozen pytest -m e2e
+
+faults: setup ## kills apps, sidecars, control plane and payments under load; counts what was lost
+	$(UV) run --frozen pytest -m faults
 
 unit: deps tools ## pure logic only, no sidecar
 	$(UV) run --frozen pytest -m unit

@@ -3,6 +3,7 @@
 from http import HTTPStatus
 from typing import Any
 
+import aiohttp
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -79,10 +80,19 @@ async def _rate_limited(_request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def _sidecar_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    """The sidecar did not answer in time or at all (restarting, or no placement table)."""
+    response = problem(503, f"A dependency did not answer: {type(exc).__name__}.")
+    response.headers["Retry-After"] = "2"
+    return response
+
+
 def install_problem_handlers(app: FastAPI, *, domain: bool = True) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(RateLimited, _rate_limited)
+    app.add_exception_handler(TimeoutError, _sidecar_unavailable)
+    app.add_exception_handler(aiohttp.ClientConnectionError, _sidecar_unavailable)
     if domain:
         app.add_exception_handler(Refused, _refused)
         app.add_exception_handler(DomainError, _refused)

@@ -13,6 +13,9 @@ class SidecarSettings(BaseSettings):
     http_port: int = Field(3500, alias="DAPR_HTTP_PORT")
     grpc_port: int = Field(50001, alias="DAPR_GRPC_PORT")
     api_token: SecretStr | None = Field(None, alias="DAPR_API_TOKEN")
+    # An actor call waits while the sidecar has no placement table (placement down, a host
+    # joining): past this the caller gets a 503 or the activity retries, rather than hanging.
+    actor_call_timeout_seconds: int = Field(10, ge=1, alias="ACTOR_CALL_TIMEOUT_SECONDS")
 
     @property
     def http_url(self) -> str:

@@ -62,16 +62,19 @@ async def connect(settings: SidecarSettings) -> AsyncIterator[Sidecar]:
         DaprClient(settings.grpc_address) as dapr,
         httpx.AsyncClient(base_url=settings.http_url, headers=headers, timeout=30.0) as http,
     ):
-        yield Sidecar(settings, dapr, http, TracedActorProxies())
+        actors = TracedActorProxies(settings.actor_call_timeout_seconds)
+        yield Sidecar(settings, dapr, http, actors)
 
 
 class TracedActorProxies:
     """Actor proxies over one shared HTTP client whose calls carry the current W3C trace
     context, so an actor method and the events it publishes join the caller's trace."""
 
-    def __init__(self) -> None:
+    def __init__(self, timeout_seconds: int) -> None:
         self._serializer = PlainJson()
-        self._client = DaprActorHttpClient(self._serializer, headers_callback=_trace_headers)
+        self._client = DaprActorHttpClient(
+            self._serializer, timeout=timeout_seconds, headers_callback=_trace_headers
+        )
 
     def create(
         self,

@@ -156,10 +156,15 @@ class Stack:
     scheduler_port: int = field(default_factory=free_port)
     placement_health_port: int = field(default_factory=free_port)
     scheduler_health_port: int = field(default_factory=free_port)
+    # Fixed for the stack's life: a restarted scheduler reopens its etcd data with them.
+    scheduler_etcd_ports: tuple[int, int] = field(
+        default_factory=lambda: (free_port(), free_port())
+    )
     processes: list[ManagedProcess] = field(default_factory=list)
     apps: dict[str, RunningApp] = field(default_factory=dict)
     cleanups: list[Callable[[], None]] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
+    control_plane: dict[str, ManagedProcess] = field(default_factory=dict)
 
     @property
     def log_dir(self) -> Path:
@@ -173,13 +178,21 @@ class Stack:
         start_servers(
             self.run_file.profile, data, data / "secrets.json", self._spawn, self.cleanups.append
         )
-        placement = self._spawn("placement", self._placement_argv(), self.workdir)
-        scheduler = self._spawn("scheduler", self._scheduler_argv(), self.workdir)
-        for process, port in (
-            (placement, self.placement_health_port),
-            (scheduler, self.scheduler_health_port),
-        ):
-            _wait_answers(f"http://{LOOPBACK}:{port}/healthz", process.name, [process])
+        self.start_control_plane_service("placement")
+        self.start_control_plane_service("scheduler")
+
+    def start_control_plane_service(self, name: str) -> None:
+        """Starts placement or scheduler on the stack's ports, again after a kill as well."""
+        argv, health_port = {
+            "placement": (self._placement_argv, self.placement_health_port),
+            "scheduler": (self._scheduler_argv, self.scheduler_health_port),
+        }[name]
+        process = self._spawn(name, argv(), self.workdir)
+        self.control_plane[name] = process
+        _wait_answers(f"http://{LOOPBACK}:{health_port}/healthz", name, [process])
+
+    def kill_control_plane_service(self, name: str) -> None:
+        self.control_plane[name].kill()
 
     def start_app(
         self, spec: AppSpec, *, wait_ready_path: str | None = "/health/ready"
@@ -195,8 +208,15 @@ class Stack:
 
     def crash_and_restart(self, app_id: str) -> None:
         """SIGKILLs the app (not its sidecar), as a crash would, and starts it again."""
+        self.kill_app(app_id)
+        self.revive_app(app_id)
+
+    def kill_app(self, app_id: str) -> None:
+        self.apps[app_id].app.kill()
+
+    def revive_app(self, app_id: str) -> None:
+        """Starts a killed app again beside its sidecar and waits until it is ready."""
         running = self.apps[app_id]
-        running.app.kill()
         spec = running.spec
         running.app = self._spawn(
             spec.app_id, self._app_argv(spec), spec.app_dir, self._app_env(spec)
@@ -264,8 +284,9 @@ class Stack:
             f"--metrics-port={free_port()}",
             f"--etcd-data-dir={self.workdir / '.data' / 'scheduler'}",
             f"--etcd-client-listen-address={LOOPBACK}",
-            f"--etcd-client-port={free_port()}",
-            f"--etcd-initial-cluster=dapr-scheduler-server-0=http://{LOOPBACK}:{free_port()}",
+            f"--etcd-client-port={self.scheduler_etcd_ports[0]}",
+            "--etcd-initial-cluster="
+            f"dapr-scheduler-server-0=http://{LOOPBACK}:{self.scheduler_etcd_ports[1]}",
             f"--log-level={self.run_file.log_level}",
         ]
 

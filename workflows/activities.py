@@ -34,6 +34,11 @@ class PaymentTimeout(Exception):
     """The payments call ran past the resiliency timeout; the charge may still have happened."""
 
 
+class PaymentsUnavailable(Exception):
+    """payments could not be reached or failed (down, its circuit breaker open); trying again
+    is safe, since payments keeps one charge per order."""
+
+
 @dataclass(frozen=True)
 class CheckoutDependencies:
     inventory: InventoryClient
@@ -73,6 +78,9 @@ def checkout_activities(deps: CheckoutDependencies) -> list[Activity]:
         _ctx: WorkflowActivityContext, charge: dict[str, Any]
     ) -> dict[str, Any]:
         response = await _invoke_payments("charges", charge)
+        if response.is_server_error:
+            raise PaymentsUnavailable(f"payments answered {response.status_code}")
+        response.raise_for_status()
         answer: dict[str, Any] = response.json()
         return {"charge_id": answer["charge_id"], "status": answer["status"]}
 

@@ -33,6 +33,9 @@ COMPENSATION_RETRY = RetryPolicy(
     max_retry_interval=timedelta(seconds=30),
 )
 
+# While payments is down (or its circuit breaker open) a charge waits: 1+2+4+8+10+10 s.
+PAYMENT_ATTEMPTS = 7
+
 Saga = Generator[Any, Any, dict[str, Any]]
 
 
@@ -90,29 +93,39 @@ def _reserve(
 def _charge(
     ctx: DaprWorkflowContext, progress: Progress, order: dict[str, Any], cancel: Any
 ) -> Saga:
-    progress.begin("charge_payment", max_attempts=STEP_RETRY.max_number_of_attempts)
-    charging: Any = ctx.call_activity(
-        "charge_payment",
-        input={
-            "order_id": ctx.instance_id,
-            "amount_cents": order["total_cents"],
-            "currency": order["currency"],
-            "payment_token": order["payment_token"],
-        },
-        # No retries here: the sidecar's resiliency policy for `payments` already retries.
-    )
-    first = yield when_any([charging, cancel])
-    if first is cancel:
-        progress.end("interrupted", "cancelled by the customer")
-        raise Cancelled("cancelled_by_customer", charged=True)
-    try:
-        charge: dict[str, Any] = charging.get_result()
-    except TaskFailedError as error:
-        timed_out = error.details.error_type == "PaymentTimeout"
-        progress.end("failed", error.details.message)
-        raise Cancelled(
-            "payment_timeout" if timed_out else "payment_failed", charged=True
-        ) from error
+    progress.begin("charge_payment", max_attempts=PAYMENT_ATTEMPTS)
+    request = {
+        "order_id": ctx.instance_id,
+        "amount_cents": order["total_cents"],
+        "currency": order["currency"],
+        "payment_token": order["payment_token"],
+    }
+    charge: dict[str, Any] = {}
+    for attempt in range(1, PAYMENT_ATTEMPTS + 1):
+        # No activity retries: the sidecar's resiliency policy retries each call, and only an
+        # unavailable provider (not a timeout, whose charge may have happened) is worth a wait.
+        charging: Any = ctx.call_activity("charge_payment", input=request)
+        first = yield when_any([charging, cancel])
+        if first is cancel:
+            progress.end("interrupted", "cancelled by the customer")
+            raise Cancelled("cancelled_by_customer", charged=True)
+        try:
+            charge = charging.get_result()
+            break
+        except TaskFailedError as error:
+            unavailable = error.details.error_type == "PaymentsUnavailable"
+            if unavailable and attempt < PAYMENT_ATTEMPTS:
+                progress.retrying(attempt + 1, error.details.message)
+                pause = ctx.create_timer(timedelta(seconds=min(2**attempt, 10)))
+                if (yield when_any([pause, cancel])) is cancel:
+                    progress.end("interrupted", "cancelled by the customer")
+                    raise Cancelled("cancelled_by_customer", charged=True) from error
+                continue
+            timed_out = error.details.error_type == "PaymentTimeout"
+            progress.end("failed", error.details.message)
+            raise Cancelled(
+                "payment_timeout" if timed_out else "payment_failed", charged=True
+            ) from error
     if charge["status"] in ("declined", "rejected"):
         progress.end("failed", "declined")
         raise Cancelled("payment_declined", charged=True)

@@ -44,8 +44,14 @@ class Progress:
                 "ended_at": None,
                 "detail": None,
                 "max_attempts": max_attempts,
+                "attempt": 1,
             }
         )
+        self._publish()
+
+    def retrying(self, attempt: int, reason: str) -> None:
+        """The running step starts its `attempt`-th try after `reason`."""
+        self.timeline[-1].update(attempt=attempt, detail=f"retrying after: {reason}")
         self._publish()
 
     def end(self, status: str = "done", detail: str | None = None) -> None:

@@ -87,8 +87,9 @@ class SagaStep(BaseModel):
     started_at: str
     ended_at: str | None
     detail: str | None
-    # How often its activities may run (retry policy); None for a wait.
+    # How often it may run; `attempt` counts the tries the workflow made itself.
     max_attempts: int | None = None
+    attempt: int = 1
 
 
 class SagaView(BaseModel):

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 
 from tests.fakes.workflow import FakeWorkflowContext, World, run_workflow
-from workflows.activities import PaymentTimeout
-from workflows.checkout import CANCEL_EVENT, PAYMENT_CONFIRMED_EVENT, checkout
+from workflows.activities import PaymentsUnavailable, PaymentTimeout
+from workflows.checkout import CANCEL_EVENT, PAYMENT_ATTEMPTS, PAYMENT_CONFIRMED_EVENT, checkout
 
 ORDER = {
     "lines": [{"sku": "tea", "quantity": 2}, {"sku": "cup", "quantity": 1}],
@@ -176,3 +176,30 @@ def test_times_carry_their_utc_offset_although_the_runtime_clock_is_naive() -> N
 
     confirm = next(t for t in ctx.calls if t.name == "confirm_order")
     assert confirm.input["at"].endswith("+00:00")
+
+
+def test_an_unavailable_provider_is_waited_for_and_then_charged() -> None:
+    answers = iter([PaymentsUnavailable("503"), PaymentsUnavailable("503")])
+    w = world(
+        charge_payment=lambda _charge: next(answers, {"charge_id": "c", "status": "captured"})
+    )
+    w.timers_fire = True
+
+    result, ctx = run(w)
+
+    assert result == {"status": "confirmed", "reason": None}
+    assert ctx.activity_names().count("charge_payment") == 3
+    timeline = json.loads(ctx.custom_status or "{}")["timeline"]
+    charge = next(entry for entry in timeline if entry["step"] == "charge_payment")
+    assert (charge["status"], charge["attempt"]) == ("done", 3)
+
+
+def test_a_provider_that_stays_unavailable_fails_the_charge_after_its_attempts() -> None:
+    w = world(charge_payment=PaymentsUnavailable("503"))
+    w.timers_fire = True
+
+    result, ctx = run(w)
+
+    assert result == {"status": "cancelled", "reason": "payment_failed"}
+    assert ctx.activity_names().count("charge_payment") == PAYMENT_ATTEMPTS
+    assert ctx.activity_names()[-len(COMPENSATION) :] == COMPENSATION

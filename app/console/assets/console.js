@@ -263,7 +263,12 @@ function renderTimeline(saga) {
     const seconds = ((ended - begun) / 1000).toFixed(2);
     // The runtime retries an activity without telling the workflow: the policy's bound is
     // what is known.
-    const attempts = step.max_attempts ? ` · retried up to ${step.max_attempts} attempts` : "";
+    const attempts =
+      step.attempt > 1
+        ? ` · attempt ${step.attempt} of ${step.max_attempts}`
+        : step.max_attempts
+          ? ` · retried up to ${step.max_attempts} attempts`
+          : "";
     facts.textContent = `${step.status} · ${seconds} s${attempts}`;
     item.append(title, track, facts);
     if (step.detail) {

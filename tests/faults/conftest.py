@@ -1,0 +1,47 @@
+"""Fault injection: each scenario gets a stack of its own, breaks part of it under load, and
+proves that nothing was lost. Figures go to the terminal and to .data/artifacts/faults/."""
+
+import json
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from devstack.runtime import PROJECT_ROOT
+from devstack.stack import Stack
+from tests.e2e.conftest import ORDERS_ENV, own_stack
+from tests.e2e.conftest import pytest_runtest_makereport as pytest_runtest_makereport
+
+ARTIFACTS = PROJECT_ROOT / ".data" / "artifacts" / "faults"
+Report = Callable[[str, dict[str, object]], None]
+
+
+@pytest.fixture
+def fault_stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    with own_stack(request, tmp_path_factory, request.node.name[:40], ORDERS_ENV) as stack:
+        yield stack
+
+
+_FIGURES_KEY = pytest.StashKey[dict[str, dict[str, object]]]()
+
+
+@pytest.fixture
+def report(request: pytest.FixtureRequest) -> Report:
+    """Keeps a scenario's figures, as JSON and for the summary at the end of the run."""
+
+    def write(scenario: str, figures: dict[str, object]) -> None:
+        request.config.stash.setdefault(_FIGURES_KEY, {})[scenario] = figures
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / f"{scenario}.json").write_text(json.dumps(figures, indent=2, default=str))
+
+    return write
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    figures = terminalreporter.config.stash.get(_FIGURES_KEY, {})
+    if figures:
+        terminalreporter.section("fault injection figures")
+    for scenario, values in figures.items():
+        line = " ".join(f"{name}={value}" for name, value in values.items())
+        terminalreporter.write_line(f"{scenario}: {line}")

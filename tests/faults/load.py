@@ -1,0 +1,115 @@
+"""Checkouts placed at a steady pace while something breaks, and the books checked after."""
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from devstack.stack import RunningApp
+from tests.e2e.api import orders_async_client, orders_client, payments_client
+from tests.e2e.checkout import charge_status, final_order, stock
+
+SETTLE_SECONDS = 240.0
+
+
+@dataclass
+class Load:
+    """`count` one-unit orders of `sku`, one every `interval` seconds; each is retried with its
+    own Idempotency-Key until accepted, so an outage never loses or doubles an order."""
+
+    orders: RunningApp
+    sku: str
+    count: int
+    interval: float
+    tokens: tuple[str, ...] = ("tok_ok",)
+    name: str = "load"
+    failed_attempts: int = 0
+    order_ids: list[str] = field(default_factory=list)
+
+    async def run(self) -> list[str]:
+        async with orders_async_client(self.orders, timeout=15.0) as client:
+            placing = []
+            for n in range(self.count):
+                placing.append(asyncio.create_task(self._place(client, n)))
+                await asyncio.sleep(self.interval)
+            self.order_ids = list(await asyncio.gather(*placing))
+        return self.order_ids
+
+    async def _place(self, client: httpx.AsyncClient, n: int) -> str:
+        token = self.tokens[n % len(self.tokens)]
+        body = {"lines": [{"sku": self.sku, "quantity": 1}], "payment_token": token}
+        key = {"Idempotency-Key": f"{self.sku}-{self.name}-{n}"}
+        while True:
+            try:
+                response = await client.post("/api/v1/orders", json=body, headers=key)
+                if response.status_code == 202:
+                    order_id: str = response.json()["id"]
+                    return order_id
+            except httpx.TransportError:
+                pass
+            self.failed_attempts += 1
+            await asyncio.sleep(0.3)
+
+
+@dataclass(frozen=True)
+class Books:
+    orders: list[dict[str, Any]]
+    charges: dict[str, str | None]
+    available: int
+    reserved: int
+    settle_seconds: float
+
+    @property
+    def confirmed(self) -> int:
+        return sum(1 for order in self.orders if order["status"] == "confirmed")
+
+    @property
+    def outcomes(self) -> dict[str, int]:
+        return dict(Counter(o["status_reason"] or o["status"] for o in self.orders))
+
+    def figures(self) -> dict[str, object]:
+        return {
+            "orders": len(self.orders),
+            "confirmed": self.confirmed,
+            "outcomes": self.outcomes,
+            "lost": 0,  # settle() fails the scenario on any order that never ends
+            "double_charges": self.double_charges,
+            "settle_s": round(self.settle_seconds, 1),
+        }
+
+    @property
+    def double_charges(self) -> int:
+        """Captured charges without a confirmed order (charges are one per order id)."""
+        return sum(
+            1
+            for order in self.orders
+            if self.charges[order["id"]] == "captured" and order["status"] != "confirmed"
+        )
+
+
+def settle(orders: RunningApp, payments: RunningApp, sku: str, order_ids: list[str]) -> Books:
+    """Waits for every order to end, then reads stock and charges."""
+    started = time.monotonic()
+    with orders_client(orders) as api, payments_client(payments) as payments_api:
+        finals = [final_order(api, order_id, timeout=SETTLE_SECONDS) for order_id in order_ids]
+        settled = time.monotonic() - started
+        charges = {o["id"]: charge_status(payments_api, o["id"]) for o in finals}
+        available, reserved = stock(api, sku)
+    return Books(finals, charges, available, reserved, settled)
+
+
+def assert_consistent(books: Books, initial: int, order_ids: list[str]) -> None:
+    """Σ confirmed + available = initial stock, nothing still held, and money moved exactly
+    for the confirmed orders."""
+    assert len(set(order_ids)) == len(order_ids), "one order per Idempotency-Key"
+    assert books.confirmed + books.available == initial, books.figures()
+    assert books.reserved == 0, books.figures()
+    for order in books.orders:
+        charge = books.charges[order["id"]]
+        if order["status"] == "confirmed":
+            assert charge == "captured", (order["id"], charge)
+        else:
+            assert charge in (None, "declined", "refunded", "voided"), (order["id"], charge)

@@ -1,0 +1,81 @@
+"""The orders app and its sidecar killed over and over while checkouts run."""
+
+import asyncio
+import random
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from devstack.stack import Stack
+from tests.e2e.api import orders_client
+from tests.e2e.test_catalog import new_item
+from tests.faults.conftest import Report
+from tests.faults.load import Load, assert_consistent, settle
+
+# One declined payment in ten, so compensations run beside confirmations.
+TOKENS = ("tok_ok",) * 9 + ("tok_decline",)
+
+
+def run_with_faults(
+    load: Load, faults: int, inject: Callable[[], None], rng: random.Random
+) -> list[str]:
+    """The load runs on a helper thread; faults are injected from the main thread, because a
+    child process dies with the thread that started it (see devstack.processes)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        placing = pool.submit(asyncio.run, load.run())
+        for _ in range(faults):
+            # Not sooner than 3 s after the app came back: a kill within about 2 s of the
+            # workflow worker connecting can leave daprd 1.18.2 holding the dead stream (see
+            # README, "Fault injection").
+            time.sleep(rng.uniform(3.0, 5.0))
+            inject()
+        return placing.result()
+
+
+def test_orders_app_killed_ten_times_during_200_checkouts(
+    fault_stack: Stack, report: Report
+) -> None:
+    orders, payments = fault_stack.apps["orders"], fault_stack.apps["payments"]
+    with orders_client(orders) as admin:
+        sku = new_item(admin, stock=150)["sku"]
+    load = Load(orders, sku, count=200, interval=0.3, tokens=TOKENS)
+    kills: list[float] = []
+
+    def kill() -> None:
+        kills.append(time.time())
+        fault_stack.crash_and_restart("orders")
+
+    order_ids = run_with_faults(load, 10, kill, random.Random(uuid.uuid4().int))
+    books = settle(orders, payments, sku, order_ids)
+
+    report("app-crash", {"kills": len(kills), **books.figures(), "retries": load.failed_attempts})
+    assert len(kills) == 10
+    assert_consistent(books, initial=150, order_ids=order_ids)
+    # 200 orders for 150 units: the rest run out of stock, or are declined first.
+    assert set(books.outcomes) == {"confirmed", "payment_declined", "out_of_stock"}
+
+
+def test_orders_sidecar_killed_five_times_during_checkouts(
+    fault_stack: Stack, report: Report
+) -> None:
+    orders, payments = fault_stack.apps["orders"], fault_stack.apps["payments"]
+    with orders_client(orders) as admin:
+        sku = new_item(admin, stock=100)["sku"]
+    load = Load(orders, sku, count=120, interval=0.25, tokens=TOKENS)
+    rng = random.Random(uuid.uuid4().int)
+    kills = 0
+
+    def kill_sidecar() -> None:
+        nonlocal kills
+        fault_stack.kill_sidecar("orders")
+        kills += 1
+        time.sleep(rng.uniform(0.5, 2.0))
+        fault_stack.start_sidecar("orders")
+
+    order_ids = run_with_faults(load, 5, kill_sidecar, rng)
+    books = settle(orders, payments, sku, order_ids)
+
+    report("sidecar-crash", {"kills": kills, **books.figures(), "retries": load.failed_attempts})
+    assert kills == 5
+    assert_consistent(books, initial=100, order_ids=order_ids)
