@@ -1,7 +1,8 @@
 """`make bench`: the service's costs on this machine, each beside a baseline from the same run.
 
-Starts its own stack (embedded profile) in a temporary folder, prints a table, and writes it
-to bench/results/latest.{json,md}. `--smoke` runs tiny counts, only to keep the suite working.
+Starts its own stack (the profile DAPR_PROFILE names, embedded by default) in a temporary
+folder, prints a table, and writes it to bench/results/<profile>.{json,md}. `--smoke` runs
+tiny counts, only to keep the suite working; `--soak SECONDS` adds B6's memory-growth run.
 """
 
 import argparse
@@ -11,27 +12,63 @@ import os
 import platform
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bench import scenarios
+from bench import memory, scenarios
+from bench.report import ratios, targets, to_markdown
 from bench.stats import Figures
 from devstack.runtime import PROJECT_ROOT, ensure_runtime, pinned_version
-from devstack.stack import RunFile, RunningApp, Stack
+from devstack.stack import RunFile, Stack
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
+# The benchmarks measure the service, not its rate limits; B5 reads the JSON log lines.
+ORDERS_ENV = {
+    "PERIMETER_GENERAL_RATE_LIMIT": "100000000/minute",
+    "PERIMETER_LOGIN_RATE_LIMIT": "1000/minute",
+    "LOG_FORMAT": "json",
+}
 
 
-async def measure(orders: RunningApp, smoke: bool) -> list[Figures]:
+async def measure(stack: Stack, smoke: bool) -> tuple[list[Figures], dict[str, Any]]:
+    orders = stack.apps["orders"]
     calls, sagas = (50, 10) if smoke else (3000, 300)
+    rate, seconds = (50.0, 1.0) if smoke else (300.0, 20.0)
+    events, burst = (10, 20) if smoke else (500, 1000)
+    idle = memory.sample(stack)
     figures = await scenarios.invocation(orders, calls)
+    figures += await scenarios.invocation_at_fixed_rate(orders, rate, seconds)
     figures += await scenarios.actor_reservations(orders, calls)
     figures.append(await scenarios.checkouts_without_workflow(orders, sagas, in_flight=10))
     figures += await scenarios.checkouts(orders, sagas, in_flight=10)
-    return figures
+    log = stack.log_dir / "orders.log"
+    figures += await scenarios.publish_to_handler(
+        orders, log, rate=10.0 if smoke else 50.0, count=events, burst=burst
+    )
+    return figures, {"idle_mib": idle, "after_b1_b5_mib": memory.sample(stack)}
 
 
-def machine() -> dict[str, Any]:
+async def soak(stack: Stack, seconds: float) -> dict[str, Any]:
+    """B6 growth: invocations at 100/s and a checkout every 0.5 s, for `seconds`."""
+    orders = stack.apps["orders"]
+    start = memory.sample(stack)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        await asyncio.gather(
+            scenarios.invocation_at_fixed_rate(orders, 100.0, 30.0),
+            scenarios.checkouts(orders, 60, in_flight=2),
+        )
+    end = memory.sample(stack)
+    return {
+        "seconds": seconds,
+        "start_mib": start,
+        "end_mib": end,
+        "growth_percent": memory.growth_percent(start, end),
+    }
+
+
+def machine(profile: str) -> dict[str, Any]:
     cpu = next(
         (
             line.split(":", 1)[1].strip()
@@ -45,80 +82,50 @@ def machine() -> dict[str, Any]:
         "cpu": cpu,
         "python": platform.python_version(),
         "dapr_runtime": pinned_version(),
-        "profile": "embedded (SQLite state, in-memory pub/sub)",
-    }
-
-
-def to_markdown(result: dict[str, Any]) -> str:
-    head = "| scenario | count | per s | p50 ms | p90 ms | p99 ms |\n|---|---|---|---|---|---|\n"
-    rows = "".join(
-        f"| {r['name']} | {r['count']} | {r['per_second']} | {r['p50_ms']} | {r['p90_ms']} "
-        f"| {r['p99_ms']} |\n"
-        for r in result["rows"]
-    )
-    m = result["machine"]
-    return (
-        f"# Benchmark results\n\n{m['cpus']} x {m['cpu']}, Python {m['python']}, "
-        f"Dapr {m['dapr_runtime']}, profile: {m['profile']}; load generator CPU "
-        f"{result['load_generator_cpu_percent']} % of one core.\n\n{head}{rows}\n"
-        f"Ratios: {json.dumps(result['ratios'])}\n"
-    )
-
-
-def ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
-    by_name = {r["name"]: r for r in rows}
-
-    def p50(name: str) -> float:
-        value: float = by_name[name]["p50_ms"]
-        return value
-
-    return {
-        "B1 added p50 ms": round(
-            p50("B1 service invocation") - p50("B1 baseline: direct to the app"), 2
-        ),
-        "B2 actor/state rate": round(
-            by_name["B2 actor Reserve (one SKU)"]["per_second"]
-            / by_name["B2 baseline: state save+get via sidecar"]["per_second"],
-            2,
-        ),
-        "B4 saga/plain-calls rate": round(
-            by_name["B4 checkout (client view)"]["per_second"]
-            / by_name["B4 baseline: same calls, no workflow"]["per_second"],
-            2,
-        ),
+        "profile": profile,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="tiny counts; checks it still runs")
+    parser.add_argument("--soak", type=float, default=0, help="seconds of B6 memory-growth load")
     args = parser.parse_args()
-    run_file = RunFile.load()
+    profile = os.environ.get("DAPR_PROFILE", "embedded")
+    run_file = RunFile.load().with_profile(profile)
+    about = machine(profile)
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
         stack = Stack(ensure_runtime(), Path(workdir), run_file)
         try:
             stack.start_control_plane()
             stack.start_app(run_file.apps["payments"].on_free_ports())
-            orders = stack.start_app(run_file.apps["orders"].on_free_ports())
+            spec = run_file.apps["orders"].on_free_ports()
+            stack.start_app(replace(spec, env={**spec.env, **ORDERS_ENV}))
+            time.sleep(2)  # let start-up settle before the idle memory sample
             cpu_before, wall_before = time.process_time(), time.perf_counter()
-            figures = asyncio.run(measure(orders, args.smoke))
+            figures, rss = asyncio.run(measure(stack, args.smoke))
             cpu = (time.process_time() - cpu_before) / (time.perf_counter() - wall_before)
+            if args.soak:
+                rss["soak"] = asyncio.run(soak(stack, args.soak))
         finally:
             stack.stop()
     rows = [figure.row() for figure in figures]
     result = {
-        "machine": machine(),
+        "machine": about,
         "smoke": args.smoke,
         "load_generator_cpu_percent": round(cpu * 100, 1),
         "rows": rows,
         "ratios": ratios(rows),
+        "memory": rss,
     }
+    result["targets"] = targets(result)
     markdown = to_markdown(result)
     print(markdown)
     if not args.smoke:
         RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
-        (RESULTS / "latest.md").write_text(markdown)
+        (RESULTS / f"{profile}.json").write_text(json.dumps(result, indent=2) + "\n")
+        (RESULTS / f"{profile}.md").write_text(markdown)
 
 
 if __name__ == "__main__":

@@ -5,24 +5,44 @@ Closed-loop: `concurrency` callers each issue their next call when the previous 
 """
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bench.stats import Figures
+from devstack.clients import as_admin
 from devstack.stack import RunningApp
 
 Call = Callable[[httpx.AsyncClient, int], Awaitable[None]]
 
 
-async def closed_loop(name: str, call: Call, *, count: int, concurrency: int) -> Figures:
+# Room for the connections a stall piles up in an open-loop run.
+OPEN_LOOP_LIMITS = httpx.Limits(max_connections=500, max_keepalive_connections=100)
+
+
+def client_for(orders: RunningApp, limits: httpx.Limits | None = None) -> httpx.AsyncClient:
+    """Calls the orders API as the administrator and its sidecar with the sidecar's token:
+    both URLs are absolute, so one client serves either."""
+    return httpx.AsyncClient(
+        timeout=60.0,
+        auth=as_admin(orders),
+        headers=orders.sidecar_headers,
+        limits=limits or httpx.Limits(),
+    )
+
+
+async def closed_loop(
+    name: str, call: Call, orders: RunningApp, *, count: int, concurrency: int
+) -> Figures:
     latencies: list[float] = []
     next_index = iter(range(count))
-    async with httpx.AsyncClient(timeout=60.0) as client:
+    async with client_for(orders) as client:
 
         async def caller() -> None:
             for n in next_index:
@@ -46,8 +66,12 @@ async def invocation(orders: RunningApp, count: int) -> list[Figures]:
         (await client.get(url)).raise_for_status()
 
     return [
-        await closed_loop("B1 baseline: direct to the app", direct, count=count, concurrency=8),
-        await closed_loop("B1 service invocation", through_sidecar, count=count, concurrency=8),
+        await closed_loop(
+            "B1 baseline: direct to the app", direct, orders, count=count, concurrency=8
+        ),
+        await closed_loop(
+            "B1 service invocation", through_sidecar, orders, count=count, concurrency=8
+        ),
     ]
 
 
@@ -55,9 +79,7 @@ async def actor_reservations(orders: RunningApp, count: int) -> list[Figures]:
     """B2: state save+get through the sidecar, then warm Inventory.Reserve calls (one SKU);
     B3: a call to a new actor id each time."""
     sku = f"bench-{uuid.uuid4().hex[:8]}"
-    async with httpx.AsyncClient(base_url=orders.url, timeout=30.0) as api:
-        item = {"sku": sku, "name": "bench", "price_cents": 1, "stock": count * 2}
-        (await api.post("/api/v1/items", json=item)).raise_for_status()
+    await new_item(orders, sku, stock=count * 2)
 
     async def save_and_get(client: httpx.AsyncClient, n: int) -> None:
         url = f"{orders.dapr_url}/v1.0/state/statestore"
@@ -78,9 +100,13 @@ async def actor_reservations(orders: RunningApp, count: int) -> list[Figures]:
 
     baseline = "B2 baseline: state save+get via sidecar"
     return [
-        await closed_loop(baseline, save_and_get, count=count, concurrency=8),
-        await closed_loop("B2 actor Reserve (one SKU)", reserve, count=count, concurrency=8),
-        await closed_loop("B3 actor activation (new id)", activate, count=count, concurrency=8),
+        await closed_loop(baseline, save_and_get, orders, count=count, concurrency=8),
+        await closed_loop(
+            "B2 actor Reserve (one SKU)", reserve, orders, count=count, concurrency=8
+        ),
+        await closed_loop(
+            "B3 actor activation (new id)", activate, orders, count=count, concurrency=8
+        ),
     ]
 
 
@@ -88,23 +114,21 @@ async def checkouts(orders: RunningApp, count: int, in_flight: int) -> list[Figu
     """B4: full checkout sagas (tok_ok), `in_flight` at a time; latency from the order's own
     timestamps (placed → confirmed), so polling does not inflate it."""
     sku = f"bench-{uuid.uuid4().hex[:8]}"
-    async with httpx.AsyncClient(base_url=orders.url, timeout=60.0) as api:
-        item = {"sku": sku, "name": "bench", "price_cents": 100, "stock": count * 2}
-        (await api.post("/api/v1/items", json=item)).raise_for_status()
-        body = {"lines": [{"sku": sku, "quantity": 1}], "payment_token": "tok_ok"}
-        saga_ms: list[float] = []
+    await new_item(orders, sku, stock=count * 2)
+    body = {"lines": [{"sku": sku, "quantity": 1}], "payment_token": "tok_ok"}
+    saga_ms: list[float] = []
 
-        async def checkout(client: httpx.AsyncClient, _n: int) -> None:
-            placed = await client.post(f"{orders.url}/api/v1/orders", json=body)
-            order_id = placed.json()["id"]
-            while (order := await _order(client, orders, order_id))["status"] == "pending":
-                await asyncio.sleep(0.05)
-            assert order["status"] == "confirmed", order
-            saga_ms.append(_elapsed_ms(order["history"][0]["at"], order["history"][-1]["at"]))
+    async def checkout(client: httpx.AsyncClient, _n: int) -> None:
+        placed = await client.post(f"{orders.url}/api/v1/orders", json=body)
+        order_id = placed.json()["id"]
+        while (order := await _order(client, orders, order_id))["status"] == "pending":
+            await asyncio.sleep(0.05)
+        assert order["status"] == "confirmed", order
+        saga_ms.append(_elapsed_ms(order["history"][0]["at"], order["history"][-1]["at"]))
 
-        run = await closed_loop(
-            "B4 checkout (client view)", checkout, count=count, concurrency=in_flight
-        )
+    run = await closed_loop(
+        "B4 checkout (client view)", checkout, orders, count=count, concurrency=in_flight
+    )
     return [run, Figures("B4 checkout saga (placed→confirmed)", count, run.seconds, saga_ms)]
 
 
@@ -121,9 +145,7 @@ async def checkouts_without_workflow(orders: RunningApp, count: int, in_flight: 
     """B4 baseline: the saga's happy-path calls in sequence, with no workflow around them."""
     sku = f"bench-{uuid.uuid4().hex[:8]}"
     sidecar = orders.dapr_url
-    async with httpx.AsyncClient(base_url=orders.url, timeout=60.0) as api:
-        item = {"sku": sku, "name": "bench", "price_cents": 100, "stock": count * 2}
-        (await api.post("/api/v1/items", json=item)).raise_for_status()
+    await new_item(orders, sku, stock=count * 2)
 
     async def actor(client: httpx.AsyncClient, kind: str, key: str, method: str, body: Any) -> Any:
         url = f"{sidecar}/v1.0/actors/{kind}/{key}/method/{method}"
@@ -151,4 +173,122 @@ async def checkouts_without_workflow(orders: RunningApp, count: int, in_flight: 
         await actor(client, "Order", order_id, "Confirm", {"at": now})
 
     name = "B4 baseline: same calls, no workflow"
-    return await closed_loop(name, sequence, count=count, concurrency=in_flight)
+    return await closed_loop(name, sequence, orders, count=count, concurrency=in_flight)
+
+
+async def new_item(orders: RunningApp, sku: str, stock: int) -> None:
+    item = {"sku": sku, "name": "bench", "price_cents": 100, "stock": stock}
+    async with client_for(orders) as client:
+        (await client.post(f"{orders.url}/api/v1/items", json=item)).raise_for_status()
+
+
+async def open_loop(
+    name: str, call: Call, orders: RunningApp, *, rate: float, seconds: float
+) -> Figures:
+    """Fixed rate: call n starts at n / rate whatever the earlier ones do, and its latency
+    counts from that scheduled start, so a stall shows in every call it delays (no
+    coordinated omission)."""
+    latencies: list[float] = []
+    total = max(1, int(rate * seconds))
+    async with client_for(orders, OPEN_LOOP_LIMITS) as client:
+        started = time.perf_counter()
+
+        async def one(n: int) -> None:
+            scheduled = started + n / rate
+            await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+            await call(client, n)
+            latencies.append((time.perf_counter() - scheduled) * 1000)
+
+        await asyncio.gather(*(one(n) for n in range(total)))
+        return Figures(name, total, time.perf_counter() - started, latencies)
+
+
+async def invocation_at_fixed_rate(
+    orders: RunningApp, rate: float, seconds: float
+) -> list[Figures]:
+    """B1 at a fixed request rate, open loop: direct, then through the sidecar."""
+
+    async def direct(client: httpx.AsyncClient, _n: int) -> None:
+        (await client.get(f"{orders.url}/health/live")).raise_for_status()
+
+    async def through_sidecar(client: httpx.AsyncClient, _n: int) -> None:
+        url = f"{orders.dapr_url}/v1.0/invoke/orders/method/health/live"
+        (await client.get(url)).raise_for_status()
+
+    label = f"{rate:.0f}/s open loop"
+    return [
+        await open_loop(
+            f"B1 baseline: direct, {label}", direct, orders, rate=rate, seconds=seconds
+        ),
+        await open_loop(
+            f"B1 service invocation, {label}", through_sidecar, orders, rate=rate, seconds=seconds
+        ),
+    ]
+
+
+async def publish_to_handler(
+    orders: RunningApp, log: Path, *, rate: float, count: int, burst: int
+) -> list[Figures]:
+    """B5: warehouse events published through the sidecar at a fixed rate; latency from the
+    publish to the subscriber's "event handled" log line (same clock), beside the publish call
+    alone; then a burst of `burst` events at 16 in flight for events/s at saturation."""
+    sku = f"bench-{uuid.uuid4().hex[:8]}"
+    await new_item(orders, sku, stock=0)
+    published: dict[str, float] = {}
+
+    async def publish(client: httpx.AsyncClient, n: int, prefix: str) -> None:
+        event_id = f"{sku}-{prefix}-{n}"
+        event = {
+            "specversion": "1.0",
+            "id": event_id,
+            "source": "bench",
+            "type": "inventory.restocked",
+            "data": {"sku": sku, "quantity": 1, "shipment_id": event_id},
+        }
+        published[event_id] = time.time()
+        response = await client.post(
+            f"{orders.dapr_url}/v1.0/publish/pubsub/warehouse",
+            content=json.dumps(event),
+            headers={"content-type": "application/cloudevents+json"},
+        )
+        response.raise_for_status()
+
+    async def paced(client: httpx.AsyncClient, n: int) -> None:
+        await publish(client, n, "paced")
+
+    async def flooding(client: httpx.AsyncClient, n: int) -> None:
+        await publish(client, n, "burst")
+
+    calls = await open_loop(
+        "B5 baseline: the publish call", paced, orders, rate=rate, seconds=count / rate
+    )
+    paced_ids = [i for i in published if "-paced-" in i]
+    handled = await _handled_at(log, paced_ids)
+    end_to_end = [(handled[i] - published[i]) * 1000 for i in paced_ids]
+    flood = await closed_loop("B5 burst publish", flooding, orders, count=burst, concurrency=16)
+    burst_ids = [i for i in published if "-burst-" in i]
+    burst_handled = await _handled_at(log, burst_ids)
+    span = max(burst_handled.values()) - min(published[i] for i in burst_ids)
+    return [
+        calls,
+        Figures(f"B5 publish → handler, {rate:.0f}/s", len(end_to_end), calls.seconds, end_to_end),
+        Figures("B5 saturation: burst published → all handled", burst, span, flood.latencies_ms),
+    ]
+
+
+async def _handled_at(log: Path, event_ids: list[str], timeout: float = 60.0) -> dict[str, float]:
+    """When the subscriber logged each event as handled (JSON log lines)."""
+    wanted, found = set(event_ids), {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in log.read_text(errors="replace").splitlines():
+            if line.startswith("{") and '"event handled"' in line:
+                entry = json.loads(line)
+                if entry.get("event_id") in wanted:
+                    found[entry["event_id"]] = datetime.fromisoformat(
+                        entry["timestamp"]
+                    ).timestamp()
+        if len(found) == len(wanted):
+            return found
+        await asyncio.sleep(0.5)
+    raise TimeoutError(f"{len(wanted) - len(found)} events were never handled")

@@ -28,6 +28,7 @@ class Figures:
             "per_second": round(self.rate, 1),
             "p50_ms": round(self.percentile(50), 2),
             "p90_ms": round(self.percentile(90), 2),
+            "p95_ms": round(self.percentile(95), 2),
             "p99_ms": round(self.percentile(99), 2),
             "mean_ms": round(statistics.fmean(self.latencies_ms), 2) if self.latencies_ms else 0,
         }

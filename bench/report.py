@@ -1,0 +1,111 @@
+"""The results table, the same-run ratios, and each figure against the issue's target."""
+
+import json
+from typing import Any
+
+Row = dict[str, Any]
+
+
+def row(rows: list[Row], prefix: str) -> Row:
+    return next(r for r in rows if r["name"].startswith(prefix))
+
+
+def ratios(rows: list[Row]) -> dict[str, float]:
+    def added(figure: str, baseline: str, field: str) -> float:
+        return round(float(row(rows, figure)[field]) - float(row(rows, baseline)[field]), 2)
+
+    def rate(figure: str, baseline: str) -> float:
+        return round(
+            float(row(rows, figure)["per_second"]) / float(row(rows, baseline)["per_second"]), 2
+        )
+
+    return {
+        "B1 added p50 ms (closed loop)": added(
+            "B1 service invocation", "B1 baseline: direct to", "p50_ms"
+        ),
+        "B1 added p50 ms (fixed rate)": added(
+            "B1 service invocation,", "B1 baseline: direct,", "p50_ms"
+        ),
+        "B1 added p99 ms (fixed rate)": added(
+            "B1 service invocation,", "B1 baseline: direct,", "p99_ms"
+        ),
+        "B2 actor/state rate": rate("B2 actor Reserve", "B2 baseline"),
+        "B3/B2 p99": round(row(rows, "B3")["p99_ms"] / row(rows, "B2 actor")["p99_ms"], 2),
+        "B4 saga/plain-calls rate": rate("B4 checkout (client", "B4 baseline"),
+        "B5 handler/publish p95": round(
+            row(rows, "B5 publish →")["p95_ms"] / max(row(rows, "B5 baseline")["p95_ms"], 0.01), 2
+        ),
+    }
+
+
+def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
+    rows, r = result["rows"], result["ratios"]
+    b2, b3 = row(rows, "B2 actor"), row(rows, "B3")
+    b4, b4_saga, b5 = (
+        row(rows, "B4 checkout (client"),
+        row(rows, "B4 checkout saga"),
+        row(rows, "B5 publish →"),
+    )
+    checks = [
+        (
+            "B1 added p50 at fixed rate ≤ 1.5 ms",
+            r["B1 added p50 ms (fixed rate)"],
+            r["B1 added p50 ms (fixed rate)"] <= 1.5,
+        ),
+        (
+            "B1 added p99 at fixed rate ≤ 5 ms",
+            r["B1 added p99 ms (fixed rate)"],
+            r["B1 added p99 ms (fixed rate)"] <= 5,
+        ),
+        ("B2 ≥ 300 calls/s", b2["per_second"], b2["per_second"] >= 300),
+        ("B2 p99 ≤ 35 ms", b2["p99_ms"], b2["p99_ms"] <= 35),
+        ("B3 p90 ≤ 15 ms", b3["p90_ms"], b3["p90_ms"] <= 15),
+        ("B3 p99 ≤ 35 ms", b3["p99_ms"], b3["p99_ms"] <= 35),
+        ("B4 ≥ 10 sagas/s", b4["per_second"], b4["per_second"] >= 10),
+        ("B4 saga p95 ≤ 2000 ms", b4_saga["p95_ms"], b4_saga["p95_ms"] <= 2000),
+        ("B5 publish→handler p95 ≤ 50 ms", b5["p95_ms"], b5["p95_ms"] <= 50),
+    ]
+    soak = result["memory"].get("soak")
+    if soak:
+        worst = max(soak["growth_percent"].values())
+        checks.append(("B6 RSS growth over the soak < 10 %", worst, worst < 10))
+    return [{"target": t, "measured": v, "met": bool(ok)} for t, v, ok in checks]
+
+
+def to_markdown(result: dict[str, Any]) -> str:
+    head = (
+        "| scenario | count | per s | p50 ms | p90 ms | p95 ms | p99 ms |\n"
+        "|---|---|---|---|---|---|---|\n"
+    )
+    rows = "".join(
+        f"| {r['name']} | {r['count']} | {r['per_second']} | {r['p50_ms']} | {r['p90_ms']} "
+        f"| {r['p95_ms']} | {r['p99_ms']} |\n"
+        for r in result["rows"]
+    )
+    checks = "".join(
+        f"| {t['target']} | {t['measured']} | {'met' if t['met'] else 'missed'} |\n"
+        for t in result["targets"]
+    )
+    memory = result["memory"]
+    m = result["machine"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"{m['cpus']} x {m['cpu']}, Python {m['python']}, Dapr {m['dapr_runtime']}, profile "
+        f"{m['profile']}, load average at start {m['load_average_at_start']}; load generator "
+        f"(one asyncio process) CPU {result['load_generator_cpu_percent']} % of one core.",
+        "",
+        head + rows,
+        f"Ratios against the same run's baselines: `{json.dumps(result['ratios'])}`",
+        "",
+        "| target | measured | |\n|---|---|---|\n" + checks,
+        f"B6 memory (RSS MiB): idle `{json.dumps(memory['idle_mib'])}`, after B1-B5 "
+        f"`{json.dumps(memory['after_b1_b5_mib'])}`",
+    ]
+    if "soak" in memory:
+        soak = memory["soak"]
+        lines.append(
+            f"; over a {soak['seconds']:.0f} s soak `{json.dumps(soak['start_mib'])}` → "
+            f"`{json.dumps(soak['end_mib'])}`, growth % `{json.dumps(soak['growth_percent'])}`"
+        )
+    return "\n".join(lines) + "\n"

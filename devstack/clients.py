@@ -1,0 +1,48 @@
+"""Signing in to a running stack's orders API, for the tests and the benchmarks."""
+
+import json
+from collections.abc import Generator
+
+import httpx
+
+from devstack.stack import RunningApp
+
+TOKEN_PATH = "/api/v1/auth/token"
+# Shared by every client of one process, so a run signs each user in once.
+_tokens: dict[tuple[str, str], str] = {}
+
+
+class SignedIn(httpx.Auth):
+    """Bearer auth that signs in on first use and again when the token stops working."""
+
+    def __init__(self, base_url: str, email: str, password: str) -> None:
+        self.email, self.password = email, password
+        self._cache_key = (base_url, email)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self._cache_key not in _tokens:
+            yield from self._sign_in(request)
+        request.headers["Authorization"] = f"Bearer {_tokens.get(self._cache_key, '')}"
+        response = yield request
+        if response.status_code == 401:
+            yield from self._sign_in(request)
+            request.headers["Authorization"] = f"Bearer {_tokens.get(self._cache_key, '')}"
+            yield request
+
+    def _sign_in(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        form = {"username": self.email, "password": self.password}
+        response = yield httpx.Request("POST", request.url.join(TOKEN_PATH), data=form)
+        response.read()
+        if response.status_code != 200:
+            raise RuntimeError(f"signing in as {self.email} failed: {response.text}")
+        _tokens[self._cache_key] = response.json()["access_token"]
+
+
+def admin_credentials(orders: RunningApp) -> tuple[str, str]:
+    """The bootstrap administrator, as the local secret store holds it."""
+    secrets = json.loads(orders.secrets_file.read_text())
+    return secrets["admin-email"], secrets["admin-password"]
+
+
+def as_admin(orders: RunningApp) -> SignedIn:
+    return SignedIn(orders.url, *admin_credentials(orders))
