@@ -37,6 +37,7 @@ async def measure(stack: Stack, smoke: bool) -> tuple[list[Figures], dict[str, A
     rate, seconds = (50.0, 1.0) if smoke else (300.0, 20.0)
     events, burst = (10, 20) if smoke else (500, 1000)
     idle = memory.sample(stack)
+    await scenarios.sign_in(orders)
     figures = await scenarios.invocation(orders, calls)
     figures += await scenarios.invocation_at_fixed_rate(orders, rate, seconds)
     figures += await scenarios.actor_reservations(orders, calls)

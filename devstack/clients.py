@@ -15,6 +15,9 @@ _tokens: dict[tuple[str, str], str] = {}
 class SignedIn(httpx.Auth):
     """Bearer auth that signs in on first use and again when the token stops working."""
 
+    # httpx reads each response before the flow sees it, for sync and async clients alike.
+    requires_response_body = True
+
     def __init__(self, base_url: str, email: str, password: str) -> None:
         self.email, self.password = email, password
         self._cache_key = (base_url, email)
@@ -32,7 +35,6 @@ class SignedIn(httpx.Auth):
     def _sign_in(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         form = {"username": self.email, "password": self.password}
         response = yield httpx.Request("POST", request.url.join(TOKEN_PATH), data=form)
-        response.read()
         if response.status_code != 200:
             raise RuntimeError(f"signing in as {self.email} failed: {response.text}")
         _tokens[self._cache_key] = response.json()["access_token"]
