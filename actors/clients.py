@@ -5,33 +5,26 @@ Each call returns the actor's value or raises `Refused` with the domain's reason
 
 from typing import Any, Protocol
 
-from dapr.actor import ActorId, ActorInterface, ActorProxy
-
-from actors.inventory import InventoryInterface
-from actors.order import OrderInterface
 from actors.outcome import unwrap
 
 
-class ActorProxies(Protocol):
-    """What makes actor proxies: the SDK's ActorProxyFactory, or app/sidecar.py's."""
+class ActorInvoker(Protocol):
+    """Calls an actor method through the sidecar and answers its JSON value."""
 
-    def create(
-        self, actor_type: str, actor_id: ActorId, actor_interface: type[ActorInterface] | None
-    ) -> ActorProxy: ...
+    async def invoke(self, actor_type: str, actor_id: str, method: str, request: Any) -> Any: ...
 
 
 class _ActorType:
-    def __init__(self, proxies: ActorProxies, name: str, interface: type[ActorInterface]):
-        self._proxies, self._name, self._interface = proxies, name, interface
+    def __init__(self, invoker: ActorInvoker, name: str) -> None:
+        self._invoker, self._name = invoker, name
 
-    async def call(self, actor_id: str, method: str, *request: dict[str, Any]) -> Any:
-        proxy = self._proxies.create(self._name, ActorId(actor_id), self._interface)
-        return unwrap(await getattr(proxy, method)(*request))
+    async def call(self, actor_id: str, method: str, request: dict[str, Any] | None = None) -> Any:
+        return unwrap(await self._invoker.invoke(self._name, actor_id, method, request))
 
 
 class InventoryClient:
-    def __init__(self, proxies: ActorProxies) -> None:
-        self._actors = _ActorType(proxies, "Inventory", InventoryInterface)
+    def __init__(self, invoker: ActorInvoker) -> None:
+        self._actors = _ActorType(invoker, "Inventory")
 
     async def create(self, sku: str, definition: dict[str, Any]) -> dict[str, Any]:
         item: dict[str, Any] = await self._actors.call(sku, "Create", definition)
@@ -61,8 +54,8 @@ class InventoryClient:
 
 
 class OrderClient:
-    def __init__(self, proxies: ActorProxies) -> None:
-        self._actors = _ActorType(proxies, "Order", OrderInterface)
+    def __init__(self, invoker: ActorInvoker) -> None:
+        self._actors = _ActorType(invoker, "Order")
 
     async def place(self, order_id: str, request: dict[str, Any]) -> dict[str, Any]:
         order: dict[str, Any] = await self._actors.call(order_id, "Place", request)

@@ -3,7 +3,7 @@
 from http import HTTPStatus
 from typing import Any
 
-import aiohttp
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -92,7 +92,8 @@ def install_problem_handlers(app: FastAPI, *, domain: bool = True) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(TimeoutError, _sidecar_unavailable)
-    app.add_exception_handler(aiohttp.ClientConnectionError, _sidecar_unavailable)
+    app.add_exception_handler(httpx.TimeoutException, _sidecar_unavailable)
+    app.add_exception_handler(httpx.TransportError, _sidecar_unavailable)
     if domain:
         app.add_exception_handler(Refused, _refused)
         app.add_exception_handler(DomainError, _refused)

@@ -1,18 +1,17 @@
 """The one connection to this app's Dapr sidecar, built once in the lifespan and shared."""
 
 import asyncio
+import json
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
-from dapr.actor import ActorId, ActorInterface, ActorProxy
 from dapr.aio.clients import DaprClient
-from dapr.clients.http.dapr_actor_http_client import DaprActorHttpClient
-from opentelemetry import propagate
 
-from actors.serializer import PlainJson
 from app.settings import SidecarSettings
 
 API_TOKEN_HEADER = "dapr-api-token"
@@ -26,7 +25,7 @@ class Sidecar:
     settings: SidecarSettings
     dapr: DaprClient
     http: httpx.AsyncClient
-    actors: "TracedActorProxies"
+    actors: "ActorHttp"
 
     async def is_healthy(self) -> bool:
         """True when the sidecar can serve outbound calls (components and APIs are up)."""
@@ -62,51 +61,43 @@ async def connect(settings: SidecarSettings) -> AsyncIterator[Sidecar]:
         DaprClient(settings.grpc_address) as dapr,
         httpx.AsyncClient(base_url=settings.http_url, headers=headers, timeout=30.0) as http,
     ):
-        actors = TracedActorProxies(settings.actor_call_timeout_seconds)
+        actors = ActorHttp(LoopBoundHttp(settings), settings.actor_call_timeout_seconds)
         yield Sidecar(settings, dapr, http, actors)
 
 
-class TracedActorProxies:
-    """Actor proxies over one shared HTTP client whose calls carry the current W3C trace
-    context, so an actor method and the events it publishes join the caller's trace."""
+class ActorHttp:
+    """Actor method calls over the sidecar's HTTP API with pooled, loop-bound clients (the
+    SDK's proxy opens a connection per call), carrying the trace context and the API token."""
 
-    def __init__(self, timeout_seconds: int) -> None:
-        self._serializer = PlainJson()
-        self._client = DaprActorHttpClient(
-            self._serializer, timeout=timeout_seconds, headers_callback=_trace_headers
-        )
+    def __init__(self, http: "LoopBoundHttp", timeout_seconds: float) -> None:
+        self._http = http
+        self._timeout = timeout_seconds
 
-    def create(
-        self,
-        actor_type: str,
-        actor_id: ActorId,
-        actor_interface: type[ActorInterface] | None = None,
-    ) -> ActorProxy:
-        return ActorProxy(self._client, actor_type, actor_id, actor_interface, self._serializer)
-
-
-def _trace_headers() -> dict[str, str]:
-    carrier: dict[str, str] = {}
-    propagate.inject(carrier)
-    return carrier
+    async def invoke(self, actor_type: str, actor_id: str, method: str, request: Any) -> Any:
+        url = f"/v1.0/actors/{actor_type}/{quote(actor_id, safe='')}/method/{method}"
+        body = json.dumps(request).encode() if request is not None else None
+        response = await self._http().put(url, content=body, timeout=self._timeout)
+        response.raise_for_status()
+        return response.json() if response.content else None
 
 
 class LoopBoundHttp:
-    """The sidecar's HTTP API for code on another event loop than the web app's: the workflow
-    worker runs activities on its own loop, and an httpx client belongs to one loop."""
+    """The sidecar's HTTP API from any event loop: the workflow worker runs activities on its
+    own loop, and an httpx client belongs to one loop, so each loop gets its own."""
 
     def __init__(self, settings: SidecarSettings) -> None:
         self._settings = settings
-        self._client: httpx.AsyncClient | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient]
+        self._clients = weakref.WeakKeyDictionary()
 
     def __call__(self) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:
-            self._client = httpx.AsyncClient(
+        client = self._clients.get(loop)
+        if client is None:
+            client = httpx.AsyncClient(
                 base_url=self._settings.http_url,
                 headers=_token_header(self._settings),
                 timeout=30.0,
             )
-            self._loop = loop
-        return self._client
+            self._clients[loop] = client
+        return client
