@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PROFILE ?= embedded
 export DAPR_PROFILE := $(PROFILE)
 
-.PHONY: run test test-profiles faults unit e2e bench bench-smoke lint format setup tools browser runtime servers deps clean
+.PHONY: run test test-profiles faults unit e2e bench bench-soak bench-smoke lint format setup tools browser runtime servers deps clean
 
 run: setup ## control plane + orders + payments (dapr.yaml) on loopback until Ctrl-C
 	$(UV) run --frozen python -m devstack
@@ -27,8 +27,11 @@ unit: deps tools ## pure logic only, no sidecar
 e2e: setup
 	$(UV) run --frozen pytest -m e2e
 
-bench: setup ## figures beside same-run baselines; writes bench/results/latest.{json,md}
+bench: setup ## figures beside same-run baselines; writes bench/results/<profile>.{json,md}
 	$(UV) run --frozen python -m bench
+
+bench-soak: setup ## make bench plus B6: ten minutes of load, and how much memory grew
+	$(UV) run --frozen python -m bench --soak 600
 
 bench-smoke: setup ## tiny counts, only to keep the benchmarks working (CI)
 	$(UV) run --frozen python -m bench --smoke
