@@ -8,10 +8,4 @@ missing=()
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-command -v apt-get >/dev/null 2>&1 ||
-  { echo "[browser] install ${missing[*]} (Chromium and chromedriver) with your package manager" >&2; exit 1; }
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "[browser] installing ${missing[*]} (Debian packages)..." >&2
-$sudo apt-get update -q >/dev/null
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+bash "$(dirname "$0")/apt-install.sh" browser "${missing[@]}"

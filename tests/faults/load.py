@@ -8,11 +8,20 @@ from typing import Any
 
 import httpx
 
-from devstack.stack import RunningApp
+from devstack.stack import RunningApp, Stack
 from tests.e2e.api import orders_async_client, orders_client, payments_client
 from tests.e2e.checkout import charge_status, final_order, stock
+from tests.e2e.test_catalog import new_item
 
 SETTLE_SECONDS = 240.0
+
+
+def stocked(stack: Stack, stock: int) -> tuple[RunningApp, RunningApp, str]:
+    """The stack's orders and payments apps, and a new item with `stock` units."""
+    orders, payments = stack.apps["orders"], stack.apps["payments"]
+    with orders_client(orders) as admin:
+        sku: str = new_item(admin, stock=stock)["sku"]
+    return orders, payments, sku
 
 
 @dataclass

@@ -15,7 +15,7 @@ from tests.e2e.eventually import eventually
 from tests.e2e.sidecar import read_state
 from tests.e2e.test_catalog import new_item
 from tests.faults.conftest import Report
-from tests.faults.load import Load, assert_consistent, settle
+from tests.faults.load import Load, assert_consistent, settle, stocked
 
 # While placement is away an actor call must answer, one way or the other, within this.
 ACTOR_CALL_BOUND_SECONDS = 12.0
@@ -41,9 +41,7 @@ def timed_actor_reads(orders: RunningApp, sku: str, seconds: float) -> list[tupl
 def test_scheduler_restart_and_placement_outage_during_checkouts(
     fault_stack: Stack, report: Report
 ) -> None:
-    orders, payments = fault_stack.apps["orders"], fault_stack.apps["payments"]
-    with orders_client(orders) as admin:
-        sku = new_item(admin, stock=80)["sku"]
+    orders, payments, sku = stocked(fault_stack, stock=80)
     load = Load(orders, sku, count=100, interval=0.3)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -80,9 +78,7 @@ def test_scheduler_restart_and_placement_outage_during_checkouts(
 def test_payments_down_opens_the_breaker_and_everything_settles(
     fault_stack: Stack, report: Report
 ) -> None:
-    orders, payments = fault_stack.apps["orders"], fault_stack.apps["payments"]
-    with orders_client(orders) as admin:
-        sku = new_item(admin, stock=100)["sku"]
+    orders, payments, sku = stocked(fault_stack, stock=100)
     fault_stack.kill_app("payments")
     during = Load(orders, sku, count=20, interval=0.2, name="while-down")
     during_ids = asyncio.run(during.run())

@@ -8,10 +8,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from devstack.stack import Stack
-from tests.e2e.api import orders_client
-from tests.e2e.test_catalog import new_item
 from tests.faults.conftest import Report
-from tests.faults.load import Load, assert_consistent, settle
+from tests.faults.load import Load, assert_consistent, settle, stocked
 
 # One declined payment in ten, so compensations run beside confirmations.
 TOKENS = ("tok_ok",) * 9 + ("tok_decline",)
@@ -36,9 +34,7 @@ def run_with_faults(
 def test_orders_app_killed_ten_times_during_200_checkouts(
     fault_stack: Stack, report: Report
 ) -> None:
-    orders, payments = fault_stack.apps["orders"], fault_stack.apps["payments"]
-    with orders_client(orders) as admin:
-        sku = new_item(admin, stock=150)["sku"]
+    orders, payments, sku = stocked(fault_stack, stock=150)
     load = Load(orders, sku, count=200, interval=0.3, tokens=TOKENS)
     kills: list[float] = []
 
@@ -59,9 +55,7 @@ def test_orders_app_killed_ten_times_during_200_checkouts(
 def test_orders_sidecar_killed_five_times_during_checkouts(
     fault_stack: Stack, report: Report
 ) -> None:
-    orders, payments = fault_stack.apps["orders"], fault_stack.apps["payments"]
-    with orders_client(orders) as admin:
-        sku = new_item(admin, stock=100)["sku"]
+    orders, payments, sku = stocked(fault_stack, stock=100)
     load = Load(orders, sku, count=120, interval=0.25, tokens=TOKENS)
     rng = random.Random(uuid.uuid4().int)
     kills = 0
