@@ -127,7 +127,8 @@ def create_app(
 
 
 def _install_perimeter(app: FastAPI, perimeter: PerimeterSettings) -> None:
-    """Outermost first: body cap and security headers, CORS, the sidecar's token, replays."""
+    """add_middleware wraps what is there, so these go innermost first; a request meets them
+    as body cap and security headers, CORS, the sidecar's token, then idempotent replays."""
     app.add_middleware(IdempotencyMiddleware, prefix=API_PREFIX, excluded=NOT_IDEMPOTENT)
     token = perimeter.app_api_token
     app.add_middleware(AppTokenMiddleware, token=token.get_secret_value() if token else None)
