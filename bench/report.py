@@ -104,7 +104,7 @@ def to_markdown(result: dict[str, Any]) -> str:
     ]
     if "soak" in memory:
         soak = memory["soak"]
-        lines.append(
+        lines[-1] += (
             f"; over a {soak['seconds']:.0f} s soak `{json.dumps(soak['start_mib'])}` → "
             f"`{json.dumps(soak['end_mib'])}`, growth % `{json.dumps(soak['growth_percent'])}`"
         )
