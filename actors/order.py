@@ -8,6 +8,7 @@ from dapr.actor.runtime.context import ActorRuntimeContext
 
 from actors.outcome import Outcome, refused, succeeded
 from app.events import EventPublisher, cloud_event
+from app.observability.metrics import order_finished
 from domain import order as model
 from domain.errors import DomainError
 
@@ -87,6 +88,10 @@ class Order(Actor, OrderInterface):
         """Saves before publishing, so no event announces a change that was not stored."""
         await self._state_manager.set_state(STATE_KEY, order.to_dict())
         await self._state_manager.save_state()
+        if order.is_final and order.events:
+            order_finished(
+                order.status, order.status_reason, order.created_at, order.history[-1].at
+            )
         for event in order.events:
             data = {**order_view(order), "event": event.type}
             event_id = f"{order.id}:{event.status.value}"

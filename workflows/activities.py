@@ -7,7 +7,6 @@ cannot change comes back as a value; anything else raises and the workflow's pol
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -17,12 +16,7 @@ from dapr.ext.workflow import WorkflowActivityContext
 from actors.clients import InventoryClient, OrderClient
 from actors.outcome import Refused
 from app.observability.logs import bind
-from app.observability.metrics import (
-    ORDERS_CANCELLED,
-    ORDERS_CONFIRMED,
-    RESERVATIONS,
-    SAGA_DURATION,
-)
+from app.observability.metrics import RESERVATIONS
 
 log = structlog.get_logger(__name__)
 Activity = Callable[[WorkflowActivityContext, Any], Awaitable[Any]]
@@ -91,14 +85,10 @@ def checkout_activities(deps: CheckoutDependencies) -> list[Activity]:
         return status
 
     async def confirm_order(_ctx: WorkflowActivityContext, request: dict[str, Any]) -> None:
-        order = await deps.orders.confirm(request["order_id"], request["at"])
-        ORDERS_CONFIRMED.inc()
-        _observe_saga(order, "confirmed")
+        await deps.orders.confirm(request["order_id"], request["at"])
 
     async def cancel_order(_ctx: WorkflowActivityContext, request: dict[str, Any]) -> None:
-        order = await deps.orders.cancel(request["order_id"], request["reason"], request["at"])
-        ORDERS_CANCELLED.labels(request["reason"]).inc()
-        _observe_saga(order, "cancelled")
+        await deps.orders.cancel(request["order_id"], request["reason"], request["at"])
 
     async def notify(_ctx: WorkflowActivityContext, request: dict[str, Any]) -> None:
         """One name per order and event, so a retried notification overwrites itself: a file
@@ -146,10 +136,3 @@ def _logged(activity: Activity) -> Activity:
             return result
 
     return run
-
-
-def _observe_saga(order: dict[str, Any], outcome: str) -> None:
-    """Counted when the order's last change is made; a retried activity may count twice."""
-    started = datetime.fromisoformat(order["created_at"])
-    ended = datetime.fromisoformat(order["history"][-1]["at"])
-    SAGA_DURATION.labels(outcome).observe(max(0.0, (ended - started).total_seconds()))

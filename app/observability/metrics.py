@@ -1,6 +1,8 @@
 """Prometheus metrics: per-route request rate, errors and duration, and what the business
 does. Served at /metrics on the app's port; the sidecar's own metrics stay on its port."""
 
+from datetime import datetime
+
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
@@ -24,6 +26,18 @@ SAGA_DURATION = Histogram(
 RESERVATIONS = Counter("stock_reservations", "Reservation attempts, by outcome.", ["outcome"])
 EVENTS_CONSUMED = Counter("events_consumed", "Events handled, by topic.", ["topic"])
 EVENTS_DROPPED = Counter("events_dropped", "Events dropped as malformed or unusable.", ["topic"])
+
+
+def order_finished(status: str, reason: str | None, placed_at: str, finished_at: str) -> None:
+    """Counted by the Order actor when it stores the change: once per order, however often
+    the saga's activity that asked for it is retried."""
+    if status == "confirmed":
+        ORDERS_CONFIRMED.inc()
+    else:
+        ORDERS_CANCELLED.labels(reason or "unknown").inc()
+    elapsed = datetime.fromisoformat(finished_at) - datetime.fromisoformat(placed_at)
+    SAGA_DURATION.labels(status).observe(max(0.0, elapsed.total_seconds()))
+
 
 router = APIRouter(include_in_schema=False)
 
