@@ -71,25 +71,30 @@ def test_one_checkout_is_one_trace_across_both_apps(
         assert response.status_code == 202, response.text
         assert final_order(api, response.json()["id"])["status"] == "confirmed"
 
-    def whole_trace() -> list[str] | None:
-        names = spans.names_in(trace_id)
-        wanted = {
-            "POST /api/v1/orders",
-            "activity: charge_payment",
-            "POST /charges",
-            # The Order actor, called by an activity, publishes; the subscriber is in it too.
-            "PUT /actors/{actor_type_name}/{actor_id}/method/{method_name}",
-            "POST /events/orders",
-            # The sidecars' own spans (daprd 1.18 names), exported through the Configuration.
-            "orchestration||checkout",
-            "CallLocal/payments/charges",
-            "pubsub/orders",
-        }
-        return names if wanted <= set(names) else None
+    wanted = {
+        "POST /api/v1/orders",
+        "activity: reserve_line",
+        "activity: charge_payment",
+        "activity: confirm_order",
+        "POST /charges",
+        # The Order actor, called by an activity, publishes; the subscriber is in it too.
+        "PUT /actors/{actor_type_name}/{actor_id}/method/{method_name}",
+        "POST /events/orders",
+        # The sidecars' own spans (daprd 1.18 names), exported through the Configuration.
+        "orchestration||checkout",
+        "CallLocal/payments/charges",
+        "pubsub/orders",
+    }
 
-    names = eventually(whole_trace, what="the checkout's spans from orders and payments")
+    def whole_trace() -> bool | None:
+        return wanted <= set(spans.names_in(trace_id)) or None
+
+    try:
+        eventually(whole_trace, what="the checkout's spans from orders and payments")
+    except AssertionError as error:
+        missing = wanted - set(spans.names_in(trace_id))
+        raise AssertionError(f"{error}; missing {sorted(missing)}") from None
     assert {"orders", "payments"} <= spans.services_in(trace_id)
-    assert "activity: reserve_line" in names and "activity: confirm_order" in names
 
 
 def test_log_lines_carry_request_trace_and_subject(traced_stack: Stack) -> None:
@@ -107,9 +112,12 @@ def test_log_lines_carry_request_trace_and_subject(traced_stack: Stack) -> None:
         assert api.get("/api/v1/items").headers["x-request-id"]  # made up when not given
 
     def lines() -> list[dict[str, Any]] | None:
+        """Once the saga's last activity and the confirmation event's handler have logged."""
         found = log_lines(traced_stack, "orders")
-        done = any(line.get("event") == "event handled" for line in found)
-        return found if done else None
+        confirmed = {(line.get("order_id"), line.get("activity")) for line in found}
+        handled = {(line.get("topic"), line.get("event_id")) for line in found}
+        done = (order_id, "confirm_order") in confirmed
+        return found if done and ("orders", f"{order_id}:confirmed") in handled else None
 
     found = eventually(lines, what="the orders app's log lines")
     (placed,) = [
@@ -125,7 +133,8 @@ def test_log_lines_carry_request_trace_and_subject(traced_stack: Stack) -> None:
     }
     assert all(line.get("trace_id") for line in activities)
     assert any(line.get("sku") == sku and line.get("actor") == "Inventory" for line in found)
-    assert any(line.get("event_id") and line.get("topic") == "orders" for line in found)
+    handled = [line for line in found if line.get("event_id") == f"{order_id}:confirmed"]
+    assert all(line["request_id"] and line["trace_id"] for line in handled)
 
 
 def test_no_secret_reaches_a_log(traced_stack: Stack) -> None:
