@@ -2,6 +2,7 @@
 sign in, watch checkouts as timelines. Screenshots go to .data/artifacts/console/."""
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from devstack.runtime import PROJECT_ROOT
-from devstack.stack import RunningApp
+from devstack.stack import RunningApp, Stack
 from tests.e2e.api import admin_credentials, new_customer
 from tests.e2e.checkout import finished_saga, place
 from tests.e2e.test_catalog import new_item
@@ -291,3 +292,29 @@ def test_the_console_is_served_under_a_strict_policy(orders: RunningApp) -> None
     assert "default-src 'self'" in policy and "script-src" not in policy
     assert "unsafe" not in policy
     assert "<script>" not in page.text and "style=" not in page.text
+
+
+def test_a_charge_retried_while_payments_is_down_shows_each_attempt(
+    console: WebDriver, orders: RunningApp, orders_api: httpx.Client, stack: Stack
+) -> None:
+    sku = new_item(orders_api, stock=2)["sku"]
+    stack.kill_app("payments")
+    try:
+        order_id = place(orders_api, [(sku, 1)])
+        sign_in(console, *admin_credentials(orders))
+        console.get(f"{orders.url}/console#/orders/{order_id}")
+
+        def retrying(driver: WebDriver) -> WebElement | None:
+            charge = [step for step in steps(driver) if "charge payment" in step.text]
+            again = charge and re.search(r"attempt [2-7] of 7", charge[0].text)
+            return charge[0] if again else None
+
+        charge = wait_for(console, "a second attempt at the charge", retrying)
+        assert "running" in classes(charge) and "retrying after: payments answered" in charge.text
+        screenshot(console, "retrying")
+    finally:
+        stack.revive_app("payments")
+
+    wait_for(console, "the saga to confirm", lambda d: "order confirmed" in saga_state(d))
+    charge = steps(console)[1]
+    assert "✓ charge payment" in charge.text and "attempt" in charge.text

@@ -241,6 +241,10 @@ async function showSaga(orderId) {
   show("saga-view");
   await whoAmI();
   $("saga-title").textContent = `Order ${orderId}`;
+  // Nothing of the saga shown before may linger while this one loads.
+  $("timeline").replaceChildren();
+  $("saga-state").textContent = "";
+  delete $("saga-state").dataset.status;
   await refreshSaga(orderId);
 }
 
@@ -309,33 +313,22 @@ function renderTimeline(saga) {
   $("axis-end").textContent = `${((now - start) / 1000).toFixed(1)} s`;
 
   const list = $("timeline");
-  list.replaceChildren();
-  for (const step of steps) {
+  while (list.children.length > steps.length) list.lastElementChild.remove();
+  steps.forEach((step, index) => {
     const begun = Date.parse(step.started_at);
     const ended = step.ended_at ? Date.parse(step.ended_at) : now;
-    const item = document.createElement("li");
-    item.className = `step kind-${step.kind} status-${step.status}`;
-    if (step.step === saga.current_step && step.status === "running") {
-      item.setAttribute("aria-current", "step");
-      item.classList.add("current");
-    }
+    const item = stepItem(list, index);
+    const [title, track, facts, detail] = item.children;
+    const current = step.step === saga.current_step && step.status === "running";
+    item.className = `step kind-${step.kind} status-${step.status}${current ? " current" : ""}`;
+    if (current) item.setAttribute("aria-current", "step");
+    else item.removeAttribute("aria-current");
 
-    const title = document.createElement("span");
-    title.className = "step-name";
     const compensation = step.kind === "compensation" ? "compensation: " : "";
     title.textContent = `${SYMBOL[step.status] || "•"} ${compensation}${label(step.step)}`;
-
-    const track = document.createElement("span");
-    track.className = "track";
-    const bar = document.createElement("span");
-    bar.className = "bar";
     // CSSOM, not a style attribute, so the strict CSP allows it.
-    bar.style.left = `${(100 * (begun - start)) / span}%`;
-    bar.style.width = `${Math.max((100 * (ended - begun)) / span, 0.8)}%`;
-    track.append(bar);
-
-    const facts = document.createElement("span");
-    facts.className = "step-facts";
+    track.firstElementChild.style.left = `${(100 * (begun - start)) / span}%`;
+    track.firstElementChild.style.width = `${Math.max((100 * (ended - begun)) / span, 0.8)}%`;
     const seconds = ((ended - begun) / 1000).toFixed(2);
     // The runtime retries an activity without telling the workflow: the policy's bound is
     // what is known.
@@ -346,15 +339,22 @@ function renderTimeline(saga) {
           ? ` · retried up to ${step.max_attempts} attempts`
           : "";
     facts.textContent = `${step.status} · ${seconds} s${attempts}`;
-    item.append(title, track, facts);
-    if (step.detail) {
-      const detail = document.createElement("span");
-      detail.className = "step-detail";
-      detail.textContent = step.detail;
-      item.append(detail);
-    }
-    list.append(item);
-  }
+    detail.textContent = step.detail ?? "";
+    detail.hidden = !step.detail;
+  });
+}
+
+// Steps are updated in place, not redrawn: a screen reader or a selection keeps its place
+// while the page refreshes every second.
+function stepItem(list, index) {
+  if (list.children[index]) return list.children[index];
+  const item = document.createElement("li");
+  const part = (className) => Object.assign(document.createElement("span"), { className });
+  const track = part("track");
+  track.append(part("bar"));
+  item.append(part("step-name"), track, part("step-facts"), part("step-detail"));
+  list.append(item);
+  return item;
 }
 
 // ---- routing ------------------------------------------------------------------------
