@@ -100,6 +100,13 @@ def step_names(driver: WebDriver) -> list[str]:
     return [step.find_element(By.CLASS_NAME, "step-name").text for step in steps(driver)]
 
 
+def offline(driver: webdriver.Chrome, cut_off: bool) -> None:
+    """Cuts the page off the network, or reconnects it (DevTools network emulation)."""
+    driver.execute_cdp_cmd("Network.enable", {})
+    conditions = {"latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {**conditions, "offline": cut_off})
+
+
 def waiting_for_customer(driver: WebDriver) -> bool:
     current = driver.find_elements(By.CSS_SELECTOR, "#timeline li[aria-current=step]")
     return bool(current) and "await payment confirmation" in current[0].text
@@ -200,21 +207,36 @@ def test_the_timeline_keeps_refreshing_through_a_network_outage(
     console: webdriver.Chrome, orders: RunningApp, orders_api: httpx.Client
 ) -> None:
     order_id = watch_a_waiting_saga(console, orders, orders_api, "before-outage")
-    console.execute_cdp_cmd("Network.enable", {})
-    network = {"latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
 
-    console.execute_cdp_cmd("Network.emulateNetworkConditions", {**network, "offline": True})
+    offline(console, True)
     error = console.find_element(By.ID, "saga-error")
     wait_for(console, "the page to say it lost the server", lambda _d: "Trying again" in error.text)
     screenshot(console, "outage")
     # The saga ends meanwhile: nobody confirms, and its payment timer fires.
     assert finished_saga(orders_api, order_id)["runtime_status"] == "COMPLETED"
-    console.execute_cdp_cmd("Network.emulateNetworkConditions", {**network, "offline": False})
+    offline(console, False)
 
     wait_for(console, "the page to show the end", lambda d: "order cancelled" in saga_state(d))
     assert console.execute_script("return window.notReloaded") is True
     assert error.text == ""
     assert "✗ await payment confirmation" in step_names(console)
+
+
+def test_the_order_list_says_when_the_server_cannot_be_reached(
+    console: webdriver.Chrome, orders: RunningApp
+) -> None:
+    sign_in(console, *admin_credentials(orders))
+    error = console.find_element(By.ID, "page-error")
+    assert error.text == ""
+
+    offline(console, True)
+    console.find_element(By.ID, "refresh-orders").click()
+    wait_for(console, "the error", lambda _d: "cannot be reached" in error.text)
+    offline(console, False)
+    console.find_element(By.ID, "refresh-orders").click()
+
+    wait_for(console, "the error to go", lambda _d: error.text == "")
+    assert console.find_element(By.ID, "orders-view").is_displayed()
 
 
 def test_an_expired_access_token_is_renewed_and_a_spent_session_signs_out(

@@ -176,6 +176,7 @@ async function loadOrders(fromStart) {
     cell(row, money(order.total_cents), "number");
     cell(row, when(order.created_at));
   }
+  $("page-error").textContent = "";
   nextCursor = page.next_cursor;
   $("more-orders").hidden = !nextCursor;
   announce(`${body.rows.length} orders listed.`);
@@ -361,6 +362,7 @@ function stepItem(list, index) {
 
 async function route() {
   clearTimeout(pollTimer);
+  $("page-error").textContent = "";
   if (!sessionStorage.getItem(ACCESS_KEY)) {
     $("who").hidden = $("sign-out").hidden = true;
     show("sign-in-view");
@@ -378,7 +380,8 @@ function failed(error) {
     route().then(() => ($("sign-in-error").textContent = error.message));
     return;
   }
-  announce(error.message);
+  $("page-error").textContent =
+    error instanceof TypeError ? "The server cannot be reached." : error.message;
   console.error(error);
 }
 
