@@ -3,26 +3,87 @@
 
 const API = "/api/v1";
 const POLL_MS = 1000;
-// sessionStorage keeps the token for this tab only and drops it when the tab closes; the
-// strict CSP is what keeps scripts that could read it out of the page.
-const TOKEN_KEY = "saga-console-token";
+const MAX_POLL_MS = 10000;
+// sessionStorage keeps the tokens for this tab only and drops them when the tab closes; the
+// strict CSP is what keeps scripts that could read them out of the page.
+const ACCESS_KEY = "saga-console-token";
+const REFRESH_KEY = "saga-console-refresh";
 
 const $ = (id) => document.getElementById(id);
 let me = null;
 let nextCursor = null;
 let pollTimer = null;
+let refreshing = null;
+// One key per intended checkout: a retry after a lost answer must not place a second order.
+let checkoutKey = null;
 
 class Unauthorized extends Error {}
 
-async function api(path, options = {}) {
+class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+// Worth asking again: the network or the server hiccupped, or we were asked to slow down.
+const transient = (error) =>
+  error instanceof TypeError || (error instanceof ApiError && (error.status >= 500 || error.status === 429));
+
+function saveTokens(pair) {
+  sessionStorage.setItem(ACCESS_KEY, pair.access_token);
+  sessionStorage.setItem(REFRESH_KEY, pair.refresh_token);
+}
+
+function forgetTokens() {
+  sessionStorage.removeItem(ACCESS_KEY);
+  sessionStorage.removeItem(REFRESH_KEY);
+  me = null;
+}
+
+async function api(path, options = {}, retried = false) {
   const headers = { Accept: "application/json", ...(options.headers || {}) };
-  const token = sessionStorage.getItem(TOKEN_KEY);
+  const token = sessionStorage.getItem(ACCESS_KEY);
   if (token) headers.Authorization = `Bearer ${token}`;
   const response = await fetch(API + path, { ...options, headers });
+  if (response.status === 401 && !retried) {
+    // Another call may have renewed the pair meanwhile; otherwise renew it once for everyone.
+    const renewed = sessionStorage.getItem(ACCESS_KEY) !== token || (await renewTokens());
+    if (renewed) return api(path, options, true);
+  }
   if (response.status === 401) throw new Unauthorized("Please sign in again.");
-  const body = response.status === 204 ? null : await response.json();
-  if (!response.ok) throw new Error(body?.detail || body?.title || `HTTP ${response.status}`);
+  const body = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) {
+    throw new ApiError(response.status, body?.detail || body?.title || `HTTP ${response.status}`);
+  }
   return body;
+}
+
+// Access tokens are short-lived; a saga can be watched for longer. Refresh tokens are spent
+// on use, so concurrent calls share one renewal.
+function renewTokens() {
+  refreshing ??= renew().finally(() => (refreshing = null));
+  return refreshing;
+}
+
+async function renew() {
+  const refreshToken = sessionStorage.getItem(REFRESH_KEY);
+  if (!refreshToken) return false;
+  const response = await fetch(`${API}/auth/refresh`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ refresh_token: refreshToken }),
+  });
+  if (!response.ok) return false;
+  saveTokens(await response.json());
+  return true;
+}
+
+function randomKey() {
+  // Not crypto.randomUUID: it exists only in secure contexts, and plain HTTP behind a
+  // cluster's ingress is not one.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 function show(view) {
@@ -57,7 +118,7 @@ async function signIn(event) {
     $("sign-in-error").textContent = body.detail || "Signing in failed.";
     return;
   }
-  sessionStorage.setItem(TOKEN_KEY, body.access_token);
+  saveTokens(body);
   me = null;
   $("password").value = "";
   await route();
@@ -69,8 +130,7 @@ async function signOut() {
   } catch (error) {
     // Signed out locally whatever the server says.
   }
-  sessionStorage.removeItem(TOKEN_KEY);
-  me = null;
+  forgetTokens();
   location.hash = "";
   await route();
 }
@@ -116,6 +176,7 @@ async function loadOrders(fromStart) {
     cell(row, money(order.total_cents), "number");
     cell(row, when(order.created_at));
   }
+  $("page-error").textContent = "";
   nextCursor = page.next_cursor;
   $("more-orders").hidden = !nextCursor;
   announce(`${body.rows.length} orders listed.`);
@@ -142,6 +203,7 @@ async function addDemoItem() {
   });
   // The list is a read model that catches up a moment later: add the answer itself.
   const option = itemOption(item);
+  checkoutKey = null;
   $("test-sku").prepend(option);
   option.selected = true;
   announce(`Demo item ${item.sku} added.`);
@@ -150,18 +212,25 @@ async function addDemoItem() {
 async function startTestCheckout(event) {
   event.preventDefault();
   $("test-checkout-error").textContent = "";
+  const button = $("start-checkout");
+  button.disabled = true;
+  checkoutKey ??= randomKey();
   try {
     const order = await api("/orders", {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID() },
+      headers: { "Content-Type": "application/json", "Idempotency-Key": checkoutKey },
       body: JSON.stringify({
         lines: [{ sku: $("test-sku").value, quantity: Number($("test-quantity").value) }],
         payment_token: $("test-token").value,
       }),
     });
+    checkoutKey = null;
     location.hash = `#/orders/${encodeURIComponent(order.id)}`;
   } catch (error) {
+    if (error instanceof Unauthorized) throw error;
     $("test-checkout-error").textContent = error.message;
+  } finally {
+    button.disabled = false;
   }
 }
 
@@ -173,12 +242,15 @@ async function showSaga(orderId) {
   show("saga-view");
   await whoAmI();
   $("saga-title").textContent = `Order ${orderId}`;
+  // Nothing of the saga shown before may linger while this one loads.
+  $("timeline").replaceChildren();
+  $("saga-state").textContent = "";
+  delete $("saga-state").dataset.status;
   await refreshSaga(orderId);
 }
 
-async function refreshSaga(orderId) {
+async function refreshSaga(orderId, failures = 0) {
   clearTimeout(pollTimer);
-  $("saga-error").textContent = "";
   let order, saga;
   try {
     [order, saga] = await Promise.all([
@@ -187,9 +259,13 @@ async function refreshSaga(orderId) {
     ]);
   } catch (error) {
     if (error instanceof Unauthorized) throw error;
-    $("saga-error").textContent = error.message;
+    const again = transient(error);
+    const reason = error instanceof TypeError ? "The server cannot be reached." : error.message;
+    $("saga-error").textContent = again ? `${reason} Trying again…` : reason;
+    if (again) keepPolling(orderId, failures + 1);
     return;
   }
+  $("saga-error").textContent = "";
   renderFacts(order);
   renderTimeline(saga);
   const state = $("saga-state");
@@ -199,9 +275,14 @@ async function refreshSaga(orderId) {
     ? `Saga finished: order ${order.status}${order.status_reason ? ` (${label(order.status_reason)})` : ""}.`
     : `Saga running${saga.current_step ? `: ${label(saga.current_step)}` : ""}. Refreshing every second.`;
   if (before !== state.dataset.status) announce(state.textContent);
-  if (!saga.finished && location.hash === `#/orders/${encodeURIComponent(orderId)}`) {
-    pollTimer = setTimeout(() => refreshSaga(orderId).catch(failed), POLL_MS);
-  }
+  if (!saga.finished) keepPolling(orderId, 0);
+}
+
+// Until the saga ends, and through outages: slower after each failure in a row.
+function keepPolling(orderId, failures) {
+  if (location.hash !== `#/orders/${encodeURIComponent(orderId)}`) return;
+  const delay = Math.min(POLL_MS * 2 ** failures, MAX_POLL_MS);
+  pollTimer = setTimeout(() => refreshSaga(orderId, failures).catch(failed), delay);
 }
 
 function renderFacts(order) {
@@ -233,33 +314,22 @@ function renderTimeline(saga) {
   $("axis-end").textContent = `${((now - start) / 1000).toFixed(1)} s`;
 
   const list = $("timeline");
-  list.replaceChildren();
-  for (const step of steps) {
+  while (list.children.length > steps.length) list.lastElementChild.remove();
+  steps.forEach((step, index) => {
     const begun = Date.parse(step.started_at);
     const ended = step.ended_at ? Date.parse(step.ended_at) : now;
-    const item = document.createElement("li");
-    item.className = `step kind-${step.kind} status-${step.status}`;
-    if (step.step === saga.current_step && step.status === "running") {
-      item.setAttribute("aria-current", "step");
-      item.classList.add("current");
-    }
+    const item = stepItem(list, index);
+    const [title, track, facts, detail] = item.children;
+    const current = step.step === saga.current_step && step.status === "running";
+    item.className = `step kind-${step.kind} status-${step.status}${current ? " current" : ""}`;
+    if (current) item.setAttribute("aria-current", "step");
+    else item.removeAttribute("aria-current");
 
-    const title = document.createElement("span");
-    title.className = "step-name";
     const compensation = step.kind === "compensation" ? "compensation: " : "";
     title.textContent = `${SYMBOL[step.status] || "•"} ${compensation}${label(step.step)}`;
-
-    const track = document.createElement("span");
-    track.className = "track";
-    const bar = document.createElement("span");
-    bar.className = "bar";
     // CSSOM, not a style attribute, so the strict CSP allows it.
-    bar.style.left = `${(100 * (begun - start)) / span}%`;
-    bar.style.width = `${Math.max((100 * (ended - begun)) / span, 0.8)}%`;
-    track.append(bar);
-
-    const facts = document.createElement("span");
-    facts.className = "step-facts";
+    track.firstElementChild.style.left = `${(100 * (begun - start)) / span}%`;
+    track.firstElementChild.style.width = `${Math.max((100 * (ended - begun)) / span, 0.8)}%`;
     const seconds = ((ended - begun) / 1000).toFixed(2);
     // The runtime retries an activity without telling the workflow: the policy's bound is
     // what is known.
@@ -270,22 +340,30 @@ function renderTimeline(saga) {
           ? ` · retried up to ${step.max_attempts} attempts`
           : "";
     facts.textContent = `${step.status} · ${seconds} s${attempts}`;
-    item.append(title, track, facts);
-    if (step.detail) {
-      const detail = document.createElement("span");
-      detail.className = "step-detail";
-      detail.textContent = step.detail;
-      item.append(detail);
-    }
-    list.append(item);
-  }
+    detail.textContent = step.detail ?? "";
+    detail.hidden = !step.detail;
+  });
+}
+
+// Steps are updated in place, not redrawn: a screen reader or a selection keeps its place
+// while the page refreshes every second.
+function stepItem(list, index) {
+  if (list.children[index]) return list.children[index];
+  const item = document.createElement("li");
+  const part = (className) => Object.assign(document.createElement("span"), { className });
+  const track = part("track");
+  track.append(part("bar"));
+  item.append(part("step-name"), track, part("step-facts"), part("step-detail"));
+  list.append(item);
+  return item;
 }
 
 // ---- routing ------------------------------------------------------------------------
 
 async function route() {
   clearTimeout(pollTimer);
-  if (!sessionStorage.getItem(TOKEN_KEY)) {
+  $("page-error").textContent = "";
+  if (!sessionStorage.getItem(ACCESS_KEY)) {
     $("who").hidden = $("sign-out").hidden = true;
     show("sign-in-view");
     $("email").focus();
@@ -298,12 +376,12 @@ async function route() {
 
 function failed(error) {
   if (error instanceof Unauthorized) {
-    sessionStorage.removeItem(TOKEN_KEY);
-    me = null;
+    forgetTokens();
     route().then(() => ($("sign-in-error").textContent = error.message));
     return;
   }
-  announce(error.message);
+  $("page-error").textContent =
+    error instanceof TypeError ? "The server cannot be reached." : error.message;
   console.error(error);
 }
 
@@ -313,6 +391,7 @@ $("status-filter").addEventListener("change", () => loadOrders(true).catch(faile
 $("refresh-orders").addEventListener("click", () => loadOrders(true).catch(failed));
 $("more-orders").addEventListener("click", () => loadOrders(false).catch(failed));
 $("test-checkout-form").addEventListener("submit", (e) => startTestCheckout(e).catch(failed));
+$("test-checkout-form").addEventListener("change", () => (checkoutKey = null));
 $("demo-item").addEventListener("click", () => addDemoItem().catch(failed));
 window.addEventListener("hashchange", () => route().catch(failed));
 route().catch(failed);
