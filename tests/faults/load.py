@@ -14,6 +14,9 @@ from tests.e2e.checkout import charge_status, final_order, stock
 from tests.e2e.test_catalog import new_item
 
 SETTLE_SECONDS = 240.0
+# An order not accepted this long after its first attempt means the stack did not recover;
+# failing then keeps a stuck run from holding CI until the test timeout.
+ACCEPT_SECONDS = 180.0
 
 
 def stocked(stack: Stack, stock: int) -> tuple[RunningApp, RunningApp, str]:
@@ -51,16 +54,22 @@ class Load:
         token = self.tokens[n % len(self.tokens)]
         body = {"lines": [{"sku": self.sku, "quantity": 1}], "payment_token": token}
         key = {"Idempotency-Key": f"{self.sku}-{self.name}-{n}"}
-        while True:
+        deadline = time.monotonic() + ACCEPT_SECONDS
+        last_answer = "no attempt"
+        while time.monotonic() < deadline:
             try:
                 response = await client.post("/api/v1/orders", json=body, headers=key)
                 if response.status_code == 202:
                     order_id: str = response.json()["id"]
                     return order_id
-            except httpx.TransportError:
-                pass
+                last_answer = f"{response.status_code} {response.text[:300]}"
+            except httpx.TransportError as error:
+                last_answer = repr(error)
             self.failed_attempts += 1
             await asyncio.sleep(0.3)
+        raise AssertionError(
+            f"order {n} not accepted within {ACCEPT_SECONDS:.0f} s; last answer: {last_answer}"
+        )
 
 
 @dataclass(frozen=True)
