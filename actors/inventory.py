@@ -16,6 +16,7 @@ from actors.outcome import Outcome, refused, succeeded
 from app.events import EventPublisher, cloud_event
 from domain.catalog import Item
 from domain.errors import DomainError
+from domain.stock import order_record, restock_record
 
 STATE_KEY = "item"
 TOPIC = "inventory"
@@ -84,41 +85,66 @@ class Inventory(Actor, InventoryInterface):
 
     async def reserve(self, request: dict[str, Any]) -> Outcome:
         order_id, quantity = request["order_id"], request["quantity"]
-        return await self._change(lambda item: item.stock.reserve(order_id, quantity))
+        return await self._change(
+            order_record(order_id), lambda item: item.stock.reserve(order_id, quantity)
+        )
 
     async def release(self, request: dict[str, Any]) -> Outcome:
-        return await self._change(lambda item: item.stock.release(request["order_id"]))
+        order_id = request["order_id"]
+        return await self._change(order_record(order_id), lambda item: item.stock.release(order_id))
 
     async def commit(self, request: dict[str, Any]) -> Outcome:
-        return await self._change(lambda item: item.stock.commit(request["order_id"]))
+        order_id = request["order_id"]
+        return await self._change(order_record(order_id), lambda item: item.stock.commit(order_id))
 
     async def restock(self, request: dict[str, Any]) -> Outcome:
         quantity, ref = request["quantity"], request["ref"]
-        return await self._change(lambda item: item.stock.restock(quantity, ref))
+        return await self._change(
+            restock_record(ref), lambda item: item.stock.restock(quantity, ref)
+        )
 
-    async def _change(self, change: Callable[[Item], Any]) -> Outcome:
-        """Load → domain → save; a replay that changes nothing saves and publishes nothing."""
-        item, version = await self._load()
-        if item is None:
-            return refused("NotFound", f"no item {self.id.id}")
-        before = item.to_dict()
+    async def _change(self, record: str, change: Callable[[Item], Any]) -> Outcome:
+        """Load → domain → save, reading and writing the item's counts and the one record the
+        change is about; a replay that changes nothing saves and publishes nothing."""
         try:
-            result = change(item)
-        except DomainError as error:
-            return refused(type(error).__name__, str(error))
-        if item.to_dict() != before:
-            await self._save(item, version + 1, "inventory.item_updated")
-        return succeeded({"result": result, "item": item_view(item)})
+            item, version = await self._load(record)
+            if item is None:
+                return refused("NotFound", f"no item {self.id.id}")
+            before = item.to_dict()
+            try:
+                result = change(item)
+            except DomainError as error:
+                return refused(type(error).__name__, str(error))
+            if item.to_dict() != before:
+                await self._save(item, version + 1, "inventory.item_updated")
+            return succeeded({"result": result, "item": item_view(item)})
+        finally:
+            # The SDK caches every state key an actor has read until it deactivates; a hot
+            # SKU reads a new order record per call, so the cache is dropped after each turn.
+            await self._state_manager.clear_cache()
 
-    async def _load(self) -> tuple[Item | None, int]:
+    async def _load(self, *records: str) -> tuple[Item | None, int]:
+        """The item with its counts and, of its records, the ones named."""
         found, data = await self._state_manager.try_get_state(STATE_KEY)
         if not found or data is None:
             return None, 0
-        return Item.from_dict(data["item"]), data["version"]
+        stored = data["item"]
+        loaded = {}
+        for name in records:
+            found, value = await self._state_manager.try_get_state(name)
+            if found:
+                loaded[name] = value
+        stock = {**stored["stock"], "records": loaded}
+        return Item.from_dict({**stored, "stock": stock}), data["version"]
 
     async def _save(self, item: Item, version: int, event_type: str) -> None:
-        """Saves before publishing, so no event announces a change that was not stored."""
-        await self._state_manager.set_state(STATE_KEY, {"item": item.to_dict(), "version": version})
+        """Saves before publishing, so no event announces a change that was not stored. The
+        counts and the records go in one transaction."""
+        stored = item.to_dict()
+        records = stored["stock"].pop("records")
+        await self._state_manager.set_state(STATE_KEY, {"item": stored, "version": version})
+        for name, value in records.items():
+            await self._state_manager.set_state(name, value)
         await self._state_manager.save_state()
         now = datetime.now(UTC).isoformat()
         sku = item.sku
