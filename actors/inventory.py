@@ -11,6 +11,7 @@ from typing import Any
 
 from dapr.actor import Actor, ActorId, ActorInterface, actormethod
 from dapr.actor.runtime.context import ActorRuntimeContext
+from dapr.actor.runtime.state_change import ActorStateChange, StateChangeKind
 
 from actors.outcome import Outcome, refused, succeeded
 from app.events import EventPublisher, cloud_event
@@ -62,6 +63,12 @@ class Inventory(Actor, InventoryInterface):
     def __init__(self, ctx: ActorRuntimeContext, actor_id: ActorId, events: EventPublisher) -> None:
         super().__init__(ctx, actor_id)
         self._events = events
+        # State goes straight to the sidecar, not through the SDK's state manager: that one
+        # caches every key read for the life of the activation and reads a new key twice
+        # before writing it.
+        self._state = ctx.state_provider
+        self._type = ctx.actor_type_info.type_name
+        self._stored: dict[str, Any] | None = None
 
     async def create(self, request: dict[str, Any]) -> Outcome:
         wanted = Item.create(
@@ -106,46 +113,49 @@ class Inventory(Actor, InventoryInterface):
     async def _change(self, record: str, change: Callable[[Item], Any]) -> Outcome:
         """Load → domain → save, reading and writing the item's counts and the one record the
         change is about; a replay that changes nothing saves and publishes nothing."""
+        item, version = await self._load(record)
+        if item is None:
+            return refused("NotFound", f"no item {self.id.id}")
+        before = item.to_dict()
         try:
-            item, version = await self._load(record)
-            if item is None:
-                return refused("NotFound", f"no item {self.id.id}")
-            before = item.to_dict()
-            try:
-                result = change(item)
-            except DomainError as error:
-                return refused(type(error).__name__, str(error))
-            if item.to_dict() != before:
-                await self._save(item, version + 1, "inventory.item_updated")
-            return succeeded({"result": result, "item": item_view(item)})
-        finally:
-            # The SDK caches every state key an actor has read until it deactivates; a hot
-            # SKU reads a new order record per call, so the cache is dropped after each turn.
-            await self._state_manager.clear_cache()
+            result = change(item)
+        except DomainError as error:
+            return refused(type(error).__name__, str(error))
+        if item.to_dict() != before:
+            await self._save(item, version + 1, "inventory.item_updated")
+        return succeeded({"result": result, "item": item_view(item)})
 
     async def _load(self, *records: str) -> tuple[Item | None, int]:
-        """The item with its counts and, of its records, the ones named."""
-        found, data = await self._state_manager.try_get_state(STATE_KEY)
-        if not found or data is None:
-            return None, 0
-        stored = data["item"]
+        """The item with its counts and, of its records, the ones named. The counts stay in
+        memory while the actor is active (one activation at a time owns them); records are
+        read when needed, so memory does not grow with the orders a SKU has seen."""
+        if self._stored is None:
+            found, stored = await self._state.try_load_state(self._type, self.id.id, STATE_KEY)
+            if not found:
+                return None, 0
+            self._stored = stored
         loaded = {}
         for name in records:
-            found, value = await self._state_manager.try_get_state(name)
+            found, value = await self._state.try_load_state(self._type, self.id.id, name)
             if found:
                 loaded[name] = value
-        stock = {**stored["stock"], "records": loaded}
-        return Item.from_dict({**stored, "stock": stock}), data["version"]
+        item = self._stored["item"]
+        stock = {**item["stock"], "records": loaded}
+        return Item.from_dict({**item, "stock": stock}), self._stored["version"]
 
     async def _save(self, item: Item, version: int, event_type: str) -> None:
         """Saves before publishing, so no event announces a change that was not stored. The
         counts and the records go in one transaction."""
-        stored = item.to_dict()
-        records = stored["stock"].pop("records")
-        await self._state_manager.set_state(STATE_KEY, {"item": stored, "version": version})
-        for name, value in records.items():
-            await self._state_manager.set_state(name, value)
-        await self._state_manager.save_state()
+        document = item.to_dict()
+        records = document["stock"].pop("records")
+        stored = {"item": document, "version": version}
+        changes = [
+            ActorStateChange(name, value, StateChangeKind.update)
+            for name, value in [(STATE_KEY, stored), *records.items()]
+        ]
+        self._stored = None  # until the transaction is known to have landed
+        await self._state.save_state(self._type, self.id.id, changes)
+        self._stored = stored
         now = datetime.now(UTC).isoformat()
         sku = item.sku
         view = {**item_view(item), "version": version}

@@ -44,7 +44,7 @@ from app.settings import (
     PerimeterSettings,
     SidecarSettings,
 )
-from app.sidecar import LoopBoundHttp, Sidecar, connect
+from app.sidecar import ActorRuntimeHttp, LoopBoundHttp, Sidecar, connect
 from app.subscriptions import install_subscriptions
 from app.workflow_worker import WorkflowWorker
 from workflows.activities import CheckoutDependencies, checkout_activities
@@ -74,7 +74,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with connect(sidecar_settings) as sidecar:
             events = EventPublisher(sidecar.dapr, components.pubsub)
-            await _register_actors(actor_host, events)
+            await _register_actors(
+                actor_host, events, ActorRuntimeHttp(LoopBoundHttp(sidecar_settings))
+            )
             worker = WorkflowWorker(_workflow_runtime(sidecar, components))
             services = Services(
                 settings=settings,
@@ -172,16 +174,22 @@ async def _authenticator(
     return auth
 
 
-async def _register_actors(actor_host: DaprActor, events: EventPublisher) -> None:
+async def _register_actors(
+    actor_host: DaprActor, events: EventPublisher, sidecar: ActorRuntimeHttp
+) -> None:
     def inventory(ctx: ActorRuntimeContext, actor_id: ActorId) -> Inventory:
         return Inventory(ctx, actor_id, events)
 
     def order(ctx: ActorRuntimeContext, actor_id: ActorId) -> Order:
         return Order(ctx, actor_id, events)
 
-    serializers = {"message_serializer": PlainJson(), "state_serializer": PlainJson()}
-    await actor_host.register_actor(Inventory, actor_factory=inventory, **serializers)
-    await actor_host.register_actor(Order, actor_factory=order, **serializers)
+    options = {
+        "message_serializer": PlainJson(),
+        "state_serializer": PlainJson(),
+        "actor_client": sidecar,
+    }
+    await actor_host.register_actor(Inventory, actor_factory=inventory, **options)
+    await actor_host.register_actor(Order, actor_factory=order, **options)
 
 
 def _workflow_runtime(sidecar: Sidecar, components: ComponentNames) -> WorkflowRuntime:
