@@ -25,7 +25,8 @@ def run_with_faults(
         for _ in range(faults):
             # Not sooner than 3 s after the app came back: a kill within about 2 s of the
             # workflow worker connecting can leave daprd 1.18.2 holding the dead stream (see
-            # README, "Fault injection").
+            # README, "Fault injection"; upstream: dapr/durabletask-go#129, work items orphaned
+            # by a disconnecting stream, fixed after the durabletask-go 1.18.2 pins).
             time.sleep(rng.uniform(3.0, 5.0))
             inject()
         return placing.result()
