@@ -206,7 +206,7 @@ async def open_loop(
             latencies.append((time.perf_counter() - scheduled) * 1000)
 
         await asyncio.gather(*(one(n) for n in range(total)))
-        return Figures(name, total, time.perf_counter() - started, latencies)
+        return Figures(name, total, time.perf_counter() - started, latencies, rate)
 
 
 async def invocation_at_fixed_rate(
@@ -277,7 +277,9 @@ async def publish_to_handler(
     span = max(burst_handled.values()) - min(published[i] for i in burst_ids)
     return [
         calls,
-        Figures(f"B5 publish → handler, {rate:.0f}/s", len(end_to_end), calls.seconds, end_to_end),
+        Figures(
+            f"B5 publish → handler, {rate:.0f}/s", len(end_to_end), calls.seconds, end_to_end, rate
+        ),
         Figures("B5 saturation: burst published → all handled", burst, span, flood.latencies_ms),
     ]
 

@@ -10,6 +10,8 @@ class Figures:
     count: int
     seconds: float
     latencies_ms: list[float]
+    # The rate a fixed-rate run asked for; its figures mean something only if it was held.
+    offered_rate: float | None = None
 
     @property
     def rate(self) -> float:
@@ -31,4 +33,5 @@ class Figures:
             "p95_ms": round(self.percentile(95), 2),
             "p99_ms": round(self.percentile(99), 2),
             "mean_ms": round(statistics.fmean(self.latencies_ms), 2) if self.latencies_ms else 0,
+            **({"offered_per_second": self.offered_rate} if self.offered_rate else {}),
         }
