@@ -1,0 +1,49 @@
+"""Recognises a known daprd 1.18.2 wedge after an app crash, and clears it as an operator would.
+
+When the app's last workflow work-item stream closes, daprd unregisters the workflow actor
+types while holding a lock, and halts their actors. If a workflow turn is parked waiting for
+that stream, the halt never returns; the app's next stream waits on the same lock, and every
+later placement update (and so every actor call) queues behind it. Upstream: dapr/dapr#10408
+("cancel pending work-item completions when the last worker disconnects"), merged after 1.18.2.
+
+Its trace in daprd's log: a "work item stream closed" line with no "Dissemination complete"
+after it, where a healthy daprd logs one within milliseconds.
+"""
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+UPSTREAM = "dapr/dapr#10408"
+STREAM_CLOSED = "work item stream closed"
+DISSEMINATED = "Dissemination complete"
+
+
+def undisseminated_close(daprd_log: Path) -> int | None:
+    """The line number of the last stream close that no dissemination followed, if any."""
+    last_close, disseminated = None, False
+    with daprd_log.open(errors="replace") as lines:
+        for number, line in enumerate(lines):
+            if STREAM_CLOSED in line:
+                last_close, disseminated = number, False
+            elif DISSEMINATED in line:
+                disseminated = True
+    return None if disseminated else last_close
+
+
+@dataclass
+class WedgeWatch:
+    """Calls a close wedged once it has stayed without a dissemination for `grace` seconds."""
+
+    daprd_log: Path
+    grace: float = 30.0
+    _seen: tuple[int, float] | None = field(default=None, init=False)
+
+    def wedged(self) -> bool:
+        close = undisseminated_close(self.daprd_log)
+        if close is None:
+            self._seen = None
+            return False
+        if self._seen is None or self._seen[0] != close:
+            self._seen = (close, time.monotonic())
+        return time.monotonic() - self._seen[1] >= self.grace

@@ -1,0 +1,43 @@
+"""The fault suite's recognition of daprd's unregistering wedge (tests/faults/wedge.py)."""
+
+from pathlib import Path
+
+from tests.faults.wedge import WedgeWatch, undisseminated_close
+
+CLOSED = 'level=info msg="work item stream closed" app_id=orders'
+DISSEMINATED = 'level=info msg="Dissemination complete for version 8 (changed types [...])"'
+OTHER = 'level=info msg="work item stream established by user-agent: [grpc-python]"'
+
+
+def log_of(tmp_path: Path, *lines: str) -> Path:
+    log = tmp_path / "daprd-orders.log"
+    log.write_text("".join(f"{line}\n" for line in lines))
+    return log
+
+
+def test_a_close_followed_by_a_dissemination_is_healthy(tmp_path: Path) -> None:
+    log = log_of(tmp_path, OTHER, CLOSED, DISSEMINATED, OTHER, CLOSED, OTHER, DISSEMINATED)
+
+    assert undisseminated_close(log) is None
+
+
+def test_the_last_close_without_a_dissemination_is_found(tmp_path: Path) -> None:
+    log = log_of(tmp_path, CLOSED, DISSEMINATED, OTHER, CLOSED, OTHER, OTHER)
+
+    assert undisseminated_close(log) == 3
+
+
+def test_a_close_is_called_wedged_only_after_the_grace(tmp_path: Path) -> None:
+    log = log_of(tmp_path, CLOSED)
+
+    assert not WedgeWatch(log, grace=60.0).wedged()
+    assert WedgeWatch(log, grace=0.0).wedged()
+
+
+def test_a_new_close_starts_the_grace_again(tmp_path: Path) -> None:
+    log = log_of(tmp_path, CLOSED)
+    watch = WedgeWatch(log, grace=60.0)
+    watch.wedged()
+    log.write_text(f"{CLOSED}\n{DISSEMINATED}\n{CLOSED}\n")
+
+    assert not watch.wedged()
