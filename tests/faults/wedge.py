@@ -39,6 +39,10 @@ class WedgeWatch:
     grace: float = 30.0
     _seen: tuple[int, float] | None = field(default=None, init=False)
 
+    def healthy(self) -> bool:
+        """Every stream close so far was followed by a placement update."""
+        return undisseminated_close(self.daprd_log) is None
+
     def wedged(self) -> bool:
         close = undisseminated_close(self.daprd_log)
         if close is None:

@@ -41,3 +41,8 @@ def test_a_new_close_starts_the_grace_again(tmp_path: Path) -> None:
     log.write_text(f"{CLOSED}\n{DISSEMINATED}\n{CLOSED}\n")
 
     assert not watch.wedged()
+
+
+def test_healthy_means_every_close_was_followed_by_a_dissemination(tmp_path: Path) -> None:
+    assert WedgeWatch(log_of(tmp_path, CLOSED, DISSEMINATED)).healthy()
+    assert not WedgeWatch(log_of(tmp_path, CLOSED, DISSEMINATED, CLOSED)).healthy()
