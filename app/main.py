@@ -74,9 +74,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with connect(sidecar_settings) as sidecar:
             events = EventPublisher(sidecar.dapr, components.pubsub)
-            await _register_actors(
-                actor_host, events, ActorRuntimeHttp(LoopBoundHttp(sidecar_settings))
-            )
+            await _register_actors(actor_host, events, sidecar.actor_runtime)
             worker = WorkflowWorker(_workflow_runtime(sidecar, components))
             services = Services(
                 settings=settings,

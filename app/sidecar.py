@@ -27,7 +27,10 @@ class Sidecar:
     settings: SidecarSettings
     dapr: DaprClient
     http: httpx.AsyncClient
+    # Both over one set of pooled, loop-bound clients: our calls to actors, and what the SDK's
+    # actor runtime asks of the sidecar for the actors this app hosts.
     actors: "ActorHttp"
+    actor_runtime: "ActorRuntimeHttp"
 
     async def is_healthy(self) -> bool:
         """True when the sidecar can serve outbound calls (components and APIs are up)."""
@@ -63,8 +66,9 @@ async def connect(settings: SidecarSettings) -> AsyncIterator[Sidecar]:
         DaprClient(settings.grpc_address) as dapr,
         httpx.AsyncClient(base_url=settings.http_url, headers=headers, timeout=30.0) as http,
     ):
-        actors = ActorHttp(LoopBoundHttp(settings), settings.actor_call_timeout_seconds)
-        yield Sidecar(settings, dapr, http, actors)
+        pooled = LoopBoundHttp(settings)
+        actors = ActorHttp(pooled, settings.actor_call_timeout_seconds)
+        yield Sidecar(settings, dapr, http, actors, ActorRuntimeHttp(pooled))
 
 
 class ActorHttp:
