@@ -44,7 +44,7 @@ from app.settings import (
     PerimeterSettings,
     SidecarSettings,
 )
-from app.sidecar import ActorRuntimeHttp, LoopBoundHttp, Sidecar, connect
+from app.sidecar import ActorRuntimeHttp, Sidecar, connect
 from app.subscriptions import install_subscriptions
 from app.workflow_worker import WorkflowWorker
 from workflows.activities import CheckoutDependencies, checkout_activities
@@ -198,7 +198,7 @@ def _workflow_runtime(sidecar: Sidecar, components: ComponentNames) -> WorkflowR
     dependencies = CheckoutDependencies(
         inventory=InventoryClient(sidecar.actors),
         orders=OrderClient(sidecar.actors),
-        sidecar_http=LoopBoundHttp(sidecar.settings),
+        sidecar_http=sidecar.pooled,
         payments_app_id=components.payments_app_id,
         notifications_binding=components.notifications,
     )

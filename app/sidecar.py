@@ -27,8 +27,9 @@ class Sidecar:
     settings: SidecarSettings
     dapr: DaprClient
     http: httpx.AsyncClient
-    # Both over one set of pooled, loop-bound clients: our calls to actors, and what the SDK's
-    # actor runtime asks of the sidecar for the actors this app hosts.
+    # Pooled clients for any event loop, shared by our calls to actors, what the SDK's actor
+    # runtime asks of the sidecar for the actors this app hosts, and the saga's activities.
+    pooled: "LoopBoundHttp"
     actors: "ActorHttp"
     actor_runtime: "ActorRuntimeHttp"
 
@@ -68,7 +69,7 @@ async def connect(settings: SidecarSettings) -> AsyncIterator[Sidecar]:
     ):
         pooled = LoopBoundHttp(settings)
         actors = ActorHttp(pooled, settings.actor_call_timeout_seconds)
-        yield Sidecar(settings, dapr, http, actors, ActorRuntimeHttp(pooled))
+        yield Sidecar(settings, dapr, http, pooled, actors, ActorRuntimeHttp(pooled))
 
 
 class ActorHttp:

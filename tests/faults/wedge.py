@@ -13,6 +13,7 @@ after it, where a healthy daprd logs one within milliseconds.
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 UPSTREAM = "dapr/dapr#10408"
 STREAM_CLOSED = "work item stream closed"
@@ -33,21 +34,18 @@ def undisseminated_close(daprd_log: Path) -> int | None:
 
 @dataclass
 class WedgeWatch:
-    """Calls a close wedged once it has stayed without a dissemination for `grace` seconds."""
+    """Tells a sound sidecar (every stream close followed by a placement update) from one
+    still catching up, and calls it wedged once a close has waited `grace` seconds."""
 
     daprd_log: Path
     grace: float = 30.0
     _seen: tuple[int, float] | None = field(default=None, init=False)
 
-    def healthy(self) -> bool:
-        """Every stream close so far was followed by a placement update."""
-        return undisseminated_close(self.daprd_log) is None
-
-    def wedged(self) -> bool:
+    def state(self) -> Literal["sound", "catching up", "wedged"]:
         close = undisseminated_close(self.daprd_log)
         if close is None:
             self._seen = None
-            return False
+            return "sound"
         if self._seen is None or self._seen[0] != close:
             self._seen = (close, time.monotonic())
-        return time.monotonic() - self._seen[1] >= self.grace
+        return "wedged" if time.monotonic() - self._seen[1] >= self.grace else "catching up"

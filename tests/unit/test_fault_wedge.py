@@ -30,19 +30,19 @@ def test_the_last_close_without_a_dissemination_is_found(tmp_path: Path) -> None
 def test_a_close_is_called_wedged_only_after_the_grace(tmp_path: Path) -> None:
     log = log_of(tmp_path, CLOSED)
 
-    assert not WedgeWatch(log, grace=60.0).wedged()
-    assert WedgeWatch(log, grace=0.0).wedged()
+    assert WedgeWatch(log, grace=60.0).state() == "catching up"
+    assert WedgeWatch(log, grace=0.0).state() == "wedged"
 
 
 def test_a_new_close_starts_the_grace_again(tmp_path: Path) -> None:
     log = log_of(tmp_path, CLOSED)
     watch = WedgeWatch(log, grace=60.0)
-    watch.wedged()
+    watch.state()
     log.write_text(f"{CLOSED}\n{DISSEMINATED}\n{CLOSED}\n")
 
-    assert not watch.wedged()
+    assert watch.state() == "catching up"
 
 
-def test_healthy_means_every_close_was_followed_by_a_dissemination(tmp_path: Path) -> None:
-    assert WedgeWatch(log_of(tmp_path, CLOSED, DISSEMINATED)).healthy()
-    assert not WedgeWatch(log_of(tmp_path, CLOSED, DISSEMINATED, CLOSED)).healthy()
+def test_sound_means_every_close_was_followed_by_a_dissemination(tmp_path: Path) -> None:
+    assert WedgeWatch(log_of(tmp_path, CLOSED, DISSEMINATED)).state() == "sound"
+    assert WedgeWatch(log_of(tmp_path, CLOSED, DISSEMINATED, CLOSED)).state() != "sound"
