@@ -1,12 +1,17 @@
-"""The Order actor (id = order id): places, confirms and cancels one order, idempotently."""
+"""The Order actor (id = order id): places, confirms and cancels one order, idempotently, and
+keeps a saga driving it until it is confirmed or cancelled."""
 
+import json
 from abc import abstractmethod
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
-from dapr.actor import Actor, ActorId, ActorInterface, actormethod
+from dapr.actor import Actor, ActorId, ActorInterface, Remindable, actormethod
 from dapr.actor.runtime.context import ActorRuntimeContext
 
 from actors.outcome import Outcome, refused, succeeded
+from app.checkout import saga_input
 from app.events import EventPublisher, cloud_event
 from app.observability.metrics import order_finished
 from domain import order as model
@@ -14,6 +19,10 @@ from domain.errors import DomainError
 
 STATE_KEY = "order"
 TOPIC = "orders"
+SAGA_WATCH = "keep-saga"
+
+# Makes sure a saga drives the order (the order id, the saga's input); see app.checkout.
+KeepSaga = Callable[[str, dict[str, Any]], Awaitable[str]]
 
 
 class OrderInterface(ActorInterface):
@@ -38,12 +47,21 @@ def order_view(order: model.Order) -> dict[str, Any]:
     return {**order.to_dict(), "total_cents": order.total_cents, "created_at": order.created_at}
 
 
-class Order(Actor, OrderInterface):
-    def __init__(self, ctx: ActorRuntimeContext, actor_id: ActorId, events: EventPublisher) -> None:
+class Order(Actor, OrderInterface, Remindable):
+    def __init__(
+        self,
+        ctx: ActorRuntimeContext,
+        actor_id: ActorId,
+        events: EventPublisher,
+        keep_saga: KeepSaga,
+        saga_watch: timedelta,
+    ) -> None:
         super().__init__(ctx, actor_id)
         self._events = events
+        self._keep_saga, self._saga_watch = keep_saga, saga_watch
 
     async def place(self, request: dict[str, Any]) -> Outcome:
+        """`request`: customer_id, lines, at, and the `payment` its saga charges with."""
         lines = [model.OrderLine(**line) for line in request["lines"]]
         existing = await self._load()
         if existing is not None:
@@ -55,8 +73,33 @@ class Order(Actor, OrderInterface):
             order = model.Order.place(self.id.id, request["customer_id"], lines, request["at"])
         except DomainError as error:
             return refused(type(error).__name__, str(error))
+        # Armed before the order is stored, so no stored order is left without a watch when
+        # the caller dies before its saga starts; a watch that finds no order ends itself.
+        await self.register_reminder(
+            SAGA_WATCH,
+            json.dumps(request["payment"]).encode(),
+            due_time=self._saga_watch,
+            period=self._saga_watch,
+        )
         await self._save(order)
         return succeeded(order_view(order))
+
+    async def receive_reminder(
+        self,
+        name: str,
+        state: bytes,
+        due_time: timedelta,  # noqa: ARG002 (SDK signature)
+        period: timedelta,  # noqa: ARG002
+        ttl: timedelta | None = None,  # noqa: ARG002
+    ) -> None:
+        """The saga watch: while the order is pending, a saga must be driving it."""
+        if name != SAGA_WATCH:
+            return
+        order = await self._load()
+        if order is None or order.is_final:
+            await self.unregister_reminder(SAGA_WATCH)
+            return
+        await self._keep_saga(self.id.id, saga_input(order_view(order), json.loads(state)))
 
     async def get(self) -> Outcome:
         order = await self._load()

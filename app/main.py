@@ -2,6 +2,8 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from dapr.actor import ActorId
@@ -15,7 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from actors.clients import InventoryClient, OrderClient
 from actors.inventory import Inventory
-from actors.order import Order
+from actors.order import KeepSaga, Order
 from actors.serializer import PlainJson
 from app import health
 from app.api import auth, catalog, internal, orders, users
@@ -24,6 +26,7 @@ from app.auth.revocations import Revocations
 from app.auth.service import Authenticator
 from app.auth.tokens import TokenSigner
 from app.auth.users import UserStore
+from app.checkout import keep_saga
 from app.console import install_console
 from app.events import EventPublisher
 from app.observability import metrics
@@ -74,7 +77,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with connect(sidecar_settings) as sidecar:
             events = EventPublisher(sidecar.dapr, components.pubsub)
-            await _register_actors(actor_host, events, sidecar.actor_runtime)
+            workflows = DaprWorkflowClient(
+                sidecar_settings.host, str(sidecar_settings.grpc_port), sdk_logger_options()
+            )
+            keeper = partial(keep_saga, workflows)
+            saga_watch = timedelta(seconds=settings.saga_watch_seconds)
+            await _register_actors(actor_host, events, sidecar.actor_runtime, keeper, saga_watch)
             worker = WorkflowWorker(_workflow_runtime(sidecar, components))
             services = Services(
                 settings=settings,
@@ -82,9 +90,7 @@ def create_app(
                 inventory=InventoryClient(sidecar.actors),
                 orders=OrderClient(sidecar.actors),
                 read_models=ReadModels(sidecar.dapr, components.statestore),
-                workflows=DaprWorkflowClient(
-                    sidecar_settings.host, str(sidecar_settings.grpc_port), sdk_logger_options()
-                ),
+                workflows=workflows,
                 workflow_worker=worker,
                 auth=await _authenticator(sidecar.dapr, components, auth_settings),
                 rate_limits=RateLimits(perimeter),
@@ -173,13 +179,17 @@ async def _authenticator(
 
 
 async def _register_actors(
-    actor_host: DaprActor, events: EventPublisher, sidecar: ActorRuntimeHttp
+    actor_host: DaprActor,
+    events: EventPublisher,
+    sidecar: ActorRuntimeHttp,
+    keep_saga: KeepSaga,
+    saga_watch: timedelta,
 ) -> None:
     def inventory(ctx: ActorRuntimeContext, actor_id: ActorId) -> Inventory:
         return Inventory(ctx, actor_id, events)
 
     def order(ctx: ActorRuntimeContext, actor_id: ActorId) -> Order:
-        return Order(ctx, actor_id, events)
+        return Order(ctx, actor_id, events, keep_saga, saga_watch)
 
     options = {
         "message_serializer": PlainJson(),

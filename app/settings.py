@@ -58,6 +58,8 @@ class AppSettings(BaseSettings):
     payment_action_timeout_seconds: int = Field(600, ge=1)
     # Finished sagas' workflow state is purged by housekeeping after this long.
     saga_retention_seconds: int = Field(7 * 24 * 3600, ge=0)
+    # How often the Order actor checks that a saga drives each of its pending orders.
+    saga_watch_seconds: int = Field(30, ge=1)
 
 
 class AuthSettings(BaseSettings):

@@ -157,16 +157,12 @@ async def checkouts_without_workflow(orders: RunningApp, count: int, in_flight: 
         order_id = f"bench-{uuid.uuid4().hex}"
         now = datetime.now().isoformat()
         line = {"sku": sku, "quantity": 1, "unit_price_cents": 100}
-        await actor(
-            client, "Order", order_id, "Place", {"customer_id": "b", "lines": [line], "at": now}
-        )
+        payment = {"currency": "EUR", "payment_token": "tok_ok"}
+        saga = {**payment, "payment_action_timeout_seconds": 60}
+        placing = {"customer_id": "b", "lines": [line], "at": now, "payment": saga}
+        await actor(client, "Order", order_id, "Place", placing)
         await actor(client, "Inventory", sku, "Reserve", {"order_id": order_id, "quantity": 1})
-        charge = {
-            "order_id": order_id,
-            "amount_cents": 100,
-            "currency": "EUR",
-            "payment_token": "tok_ok",
-        }
+        charge = {"order_id": order_id, "amount_cents": 100, **payment}
         url = f"{sidecar}/v1.0/invoke/payments/method/charges"
         (await client.post(url, json=charge)).raise_for_status()
         await actor(client, "Inventory", sku, "Commit", {"order_id": order_id})

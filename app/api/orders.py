@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Response
 
 from app.api.deps import CurrentUser, CustomerUser, Principal
 from app.api.models import OrderCreate, OrderIdPath, OrderSummary, OrderView, Page, SagaView
-from app.checkout import request_cancel, saga_view, start_saga
+from app.checkout import keep_saga, request_cancel, saga_input, saga_view, start_saga
 from app.observability.metrics import ORDERS_PLACED
 from app.services import Services, ServicesDep
 from app.subscriptions import ORDERS_INDEX, customer_index, order_key
@@ -43,14 +43,22 @@ async def place_order(
     lines = await asyncio.gather(
         *(_priced_line(services, line.sku, line.quantity) for line in body.lines)
     )
-    order = await services.orders.place(
-        order_id, {"customer_id": user.id, "lines": list(lines), "at": now.isoformat()}
-    )
+    payment = {
+        "currency": services.settings.currency,
+        "payment_token": body.payment_token,
+        "payment_action_timeout_seconds": services.settings.payment_action_timeout_seconds,
+    }
+    request = {"customer_id": user.id, "lines": list(lines), "at": now.isoformat()}
+    order = await services.orders.place(order_id, {**request, "payment": payment})
     if order["status"] == "pending":
-        saga_input = _saga_input(services, order, body)
-        # A random order id is new; one derived from an Idempotency-Key may be a replay.
-        may_exist = idempotency_key is not None
-        if await start_saga(services.workflows, order_id, saga_input, may_exist=may_exist):
+        saga = saga_input(order, payment)
+        # A random order id is new; one derived from an Idempotency-Key may be a retry of a
+        # call that died anywhere on the way, with or without a saga.
+        if idempotency_key is None:
+            started = await start_saga(services.workflows, order_id, saga)
+        else:
+            started = await keep_saga(services.workflows, order_id, saga) == "started"
+        if started:
             ORDERS_PLACED.inc()
     response.headers["Location"] = f"/api/v1/orders/{order_id}"
     return OrderView.model_validate(order)
@@ -116,13 +124,3 @@ async def _priced_line(services: Services, sku: str, quantity: int) -> dict[str,
     if item is None:
         raise InvalidOrder(f"no item {sku!r} in the catalog")
     return {"sku": sku, "quantity": quantity, "unit_price_cents": item["price_cents"]}
-
-
-def _saga_input(services: Services, order: dict[str, Any], body: OrderCreate) -> dict[str, Any]:
-    return {
-        "lines": [{"sku": line["sku"], "quantity": line["quantity"]} for line in order["lines"]],
-        "total_cents": order["total_cents"],
-        "currency": services.settings.currency,
-        "payment_token": body.payment_token,
-        "payment_action_timeout_seconds": services.settings.payment_action_timeout_seconds,
-    }

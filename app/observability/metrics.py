@@ -23,6 +23,11 @@ SAGA_DURATION = Histogram(
     ["outcome"],
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900),
 )
+SAGAS_REVIVED = Counter(
+    "checkout_sagas_revived",
+    "Pending orders found without a running saga, by what revived it (started, woken, restarted).",
+    ["how"],
+)
 RESERVATIONS = Counter("stock_reservations", "Reservation attempts, by outcome.", ["outcome"])
 EVENTS_CONSUMED = Counter("events_consumed", "Events handled, by topic.", ["topic"])
 EVENTS_DROPPED = Counter("events_dropped", "Events dropped as malformed or unusable.", ["topic"])

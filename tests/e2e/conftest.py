@@ -21,6 +21,8 @@ _STACKS_KEY = pytest.StashKey[list[Stack]]()
 # Short enough to watch a timeout happen; tok_slow still outlasts the 3 s resiliency timeout.
 ORDERS_ENV = {
     "ORDERS_PAYMENT_ACTION_TIMEOUT_SECONDS": "6",
+    # Pending orders are checked for a running saga often enough to see it within a test.
+    "ORDERS_SAGA_WATCH_SECONDS": "3",
     # The suite is one client hammering the API; the limits have their own stack and tests.
     "PERIMETER_GENERAL_RATE_LIMIT": "1000000/minute",
     "PERIMETER_REGISTER_RATE_LIMIT": "1000000/minute",

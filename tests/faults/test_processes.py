@@ -2,10 +2,13 @@
 
 import asyncio
 import random
+import re
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from devstack.stack import Stack
 from tests.faults.conftest import Report
@@ -39,6 +42,13 @@ def run_with_faults(
         while not (watchdog() and placing.done()):
             time.sleep(3.0)
         return placing.result()
+
+
+def revived_sagas(app_log: Path) -> dict[str, int]:
+    """How the Order actors' saga watch (or a client's retry) revived pending orders whose
+    saga a kill had cut off, from what the orders app logged (see app.checkout.keep_saga)."""
+    found = re.findall(r"saga of pending order \S+ (\w+)", app_log.read_text(errors="replace"))
+    return dict(Counter(found))
 
 
 def test_orders_app_killed_ten_times_during_200_checkouts(
@@ -76,6 +86,7 @@ def test_orders_app_killed_ten_times_during_200_checkouts(
             "kills": len(kills),
             **books.figures(),
             "retries": load.failed_attempts,
+            "sagas_revived": revived_sagas(fault_stack.log_dir / "orders.log"),
             f"sidecar_restarts_for_{UPSTREAM}": sidecar_restarts,
         },
     )
@@ -103,6 +114,8 @@ def test_orders_sidecar_killed_five_times_during_checkouts(
     order_ids = run_with_faults(load, 5, kill_sidecar, rng)
     books = settle(orders, payments, sku, order_ids)
 
-    report("sidecar-crash", {"kills": kills, **books.figures(), "retries": load.failed_attempts})
+    revived = revived_sagas(fault_stack.log_dir / "orders.log")
+    figures = {"kills": kills, **books.figures(), "retries": load.failed_attempts}
+    report("sidecar-crash", {**figures, "sagas_revived": revived})
     assert kills == 5
     assert_consistent(books, initial=100, order_ids=order_ids)
