@@ -27,10 +27,14 @@ def saga_input(order: dict[str, Any], payment: dict[str, Any]) -> dict[str, Any]
 
 
 async def start_saga(
-    workflows: DaprWorkflowClient, order_id: str, saga_input: dict[str, Any]
+    workflows: DaprWorkflowClient, order_id: str, saga_input: dict[str, Any], *, may_exist: bool
 ) -> bool:
-    """Schedules the saga of a new order; a racing duplicate is harmless because the saga's
-    first step stops when the order is no longer pending. True when this call scheduled it."""
+    """Schedules the saga unless one exists for the order (looked up only when the order id
+    can repeat); a racing duplicate is harmless because the saga's first step stops when the
+    order is no longer pending. True when this call scheduled it. A saga that exists but
+    does not run is for the Order actor's saga watch to revive (`keep_saga`)."""
+    if may_exist and await workflows.get_workflow_state(order_id, fetch_payloads=False) is not None:
+        return False
     try:
         await workflows.schedule_new_workflow(checkout, input=saga_input, instance_id=order_id)
     except Exception:
@@ -44,12 +48,14 @@ async def start_saga(
 async def keep_saga(
     workflows: DaprWorkflowClient, order_id: str, saga_input: dict[str, Any]
 ) -> SagaKept:
-    """Makes sure a saga drives the pending order `order_id`, whatever died on the way, and
-    says what that took."""
+    """The Order actor's saga watch, a while after the order was placed: makes sure a saga
+    drives the still pending order `order_id`, whatever died on the way, and says what that
+    took."""
     state = await workflows.get_workflow_state(order_id, fetch_payloads=False)
     kept: SagaKept = "running"
     if state is None:
-        kept = "started" if await start_saga(workflows, order_id, saga_input) else "running"
+        started = await start_saga(workflows, order_id, saga_input, may_exist=False)
+        kept = "started" if started else "running"
     elif state.runtime_status == WorkflowStatus.PENDING:
         # daprd 1.18 arms a start's reminder before it saves the start; a reminder that fires
         # first finds nothing, is deleted, and the start saved after it never runs
@@ -63,7 +69,8 @@ async def keep_saga(
         # or terminated by hand). Every step is idempotent on the order id: a new run takes
         # the order from where the last one stopped to confirmed or cancelled.
         await workflows.purge_workflow(order_id)
-        kept = "restarted" if await start_saga(workflows, order_id, saga_input) else "running"
+        restarted = await start_saga(workflows, order_id, saga_input, may_exist=False)
+        kept = "restarted" if restarted else "running"
     if kept != "running":
         SAGAS_REVIVED.labels(kept).inc()
         log.warning("saga of pending order %s %s", order_id, kept)

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from dapr.ext.workflow import WorkflowStatus
+from prometheus_client import REGISTRY
 
 from app.checkout import WAKE_EVENT, keep_saga, saga_input, start_saga
 
@@ -49,16 +50,28 @@ def keep(workflows: FakeWorkflows) -> str:
     return asyncio.run(keep_saga(workflows, "o1", SAGA))  # type: ignore[arg-type]
 
 
-def test_a_missing_saga_is_started() -> None:
+def start(workflows: FakeWorkflows, *, may_exist: bool) -> bool:
+    return asyncio.run(start_saga(workflows, "o1", SAGA, may_exist=may_exist))  # type: ignore[arg-type]
+
+
+def revivals(how: str) -> float:
+    return REGISTRY.get_sample_value("checkout_sagas_revived_total", {"how": how}) or 0.0
+
+
+def test_a_missing_saga_is_started_and_counted_as_revived() -> None:
     workflows = FakeWorkflows(status=None)
+    before = revivals("started")
     assert keep(workflows) == "started"
     assert workflows.calls == [("schedule", "o1")]
+    assert revivals("started") == before + 1
 
 
 def test_a_saved_start_that_never_ran_is_woken_by_an_event() -> None:
     workflows = FakeWorkflows(status=WorkflowStatus.PENDING)
+    before = revivals("woken")
     assert keep(workflows) == "woken"
     assert workflows.calls == [("raise", "o1", WAKE_EVENT)]
+    assert revivals("woken") == before + 1
 
 
 @pytest.mark.parametrize("status", [WorkflowStatus.RUNNING, WorkflowStatus.SUSPENDED])
@@ -88,9 +101,21 @@ def test_a_start_lost_to_a_concurrent_one_counts_as_running() -> None:
 
 
 def test_a_failed_start_with_no_saga_behind_it_is_raised() -> None:
-    workflows = FakeWorkflows(status=None, schedule_fails=True)
     with pytest.raises(RuntimeError):
-        asyncio.run(start_saga(workflows, "o1", SAGA))  # type: ignore[arg-type]
+        start(FakeWorkflows(status=None, schedule_fails=True), may_exist=False)
+
+
+@pytest.mark.parametrize("status", [WorkflowStatus.PENDING, WorkflowStatus.RUNNING])
+def test_a_replayed_request_starts_nothing_when_a_saga_exists(status: WorkflowStatus) -> None:
+    workflows = FakeWorkflows(status=status)
+    assert not start(workflows, may_exist=True)
+    assert workflows.calls == []
+
+
+def test_a_replayed_request_starts_the_saga_its_first_try_did_not() -> None:
+    workflows = FakeWorkflows(status=None)
+    assert start(workflows, may_exist=True)
+    assert workflows.calls == [("schedule", "o1")]
 
 
 def test_the_saga_input_is_the_order_lines_and_total_with_the_payment() -> None:
