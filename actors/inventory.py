@@ -14,6 +14,7 @@ from dapr.actor.runtime.context import ActorRuntimeContext
 from dapr.actor.runtime.state_change import ActorStateChange, StateChangeKind
 
 from actors.outcome import Outcome, refused, succeeded
+from actors.turns import in_turn
 from app.events import EventPublisher, cloud_event
 from domain.catalog import Item
 from domain.errors import DomainError
@@ -70,6 +71,7 @@ class Inventory(Actor, InventoryInterface):
         self._type = ctx.actor_type_info.type_name
         self._stored: dict[str, Any] | None = None
 
+    @in_turn
     async def create(self, request: dict[str, Any]) -> Outcome:
         wanted = Item.create(
             self.id.id,
@@ -86,24 +88,29 @@ class Inventory(Actor, InventoryInterface):
             return succeeded(item_view(existing))
         return refused("Conflict", f"item {self.id.id} exists with another name or price")
 
+    @in_turn
     async def get(self) -> Outcome:
         item, _ = await self._load()
         return succeeded(item_view(item) if item else None)
 
+    @in_turn
     async def reserve(self, request: dict[str, Any]) -> Outcome:
         order_id, quantity = request["order_id"], request["quantity"]
         return await self._change(
             order_record(order_id), lambda item: item.stock.reserve(order_id, quantity)
         )
 
+    @in_turn
     async def release(self, request: dict[str, Any]) -> Outcome:
         order_id = request["order_id"]
         return await self._change(order_record(order_id), lambda item: item.stock.release(order_id))
 
+    @in_turn
     async def commit(self, request: dict[str, Any]) -> Outcome:
         order_id = request["order_id"]
         return await self._change(order_record(order_id), lambda item: item.stock.commit(order_id))
 
+    @in_turn
     async def restock(self, request: dict[str, Any]) -> Outcome:
         quantity, ref = request["quantity"], request["ref"]
         return await self._change(

@@ -11,6 +11,7 @@ from dapr.actor import Actor, ActorId, ActorInterface, Remindable, actormethod
 from dapr.actor.runtime.context import ActorRuntimeContext
 
 from actors.outcome import Outcome, refused, succeeded
+from actors.turns import in_turn
 from app.checkout import saga_input
 from app.events import EventPublisher, cloud_event
 from app.observability.metrics import order_finished
@@ -60,6 +61,7 @@ class Order(Actor, OrderInterface, Remindable):
         self._events = events
         self._keep_saga, self._saga_watch = keep_saga, saga_watch
 
+    @in_turn
     async def place(self, request: dict[str, Any]) -> Outcome:
         """`request`: customer_id, lines, at, and the `payment` its saga charges with."""
         lines = [model.OrderLine(**line) for line in request["lines"]]
@@ -84,6 +86,7 @@ class Order(Actor, OrderInterface, Remindable):
         await self._save(order)
         return succeeded(order_view(order))
 
+    @in_turn
     async def receive_reminder(
         self,
         name: str,
@@ -101,13 +104,16 @@ class Order(Actor, OrderInterface, Remindable):
             return
         await self._keep_saga(self.id.id, saga_input(order_view(order), json.loads(state)))
 
+    @in_turn
     async def get(self) -> Outcome:
         order = await self._load()
         return succeeded(order_view(order) if order else None)
 
+    @in_turn
     async def confirm(self, request: dict[str, Any]) -> Outcome:
         return await self._transition(lambda order: order.confirm(request["at"]))
 
+    @in_turn
     async def cancel(self, request: dict[str, Any]) -> Outcome:
         return await self._transition(lambda order: order.cancel(request["reason"], request["at"]))
 
@@ -130,7 +136,13 @@ class Order(Actor, OrderInterface, Remindable):
     async def _save(self, order: model.Order) -> None:
         """Saves before publishing, so no event announces a change that was not stored."""
         await self._state_manager.set_state(STATE_KEY, order.to_dict())
-        await self._state_manager.save_state()
+        try:
+            await self._state_manager.save_state()
+        except BaseException:
+            # The SDK's cache would otherwise answer the unsaved order to the caller's retry,
+            # which then saves it without the events this turn did not publish.
+            await self._state_manager.clear_cache()
+            raise
         if order.is_final and order.events:
             order_finished(
                 order.status, order.status_reason, order.created_at, order.history[-1].at

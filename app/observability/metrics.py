@@ -28,6 +28,11 @@ SAGAS_REVIVED = Counter(
     "Pending orders found without a running saga, by what revived it (started, woken, restarted).",
     ["how"],
 )
+ACTOR_TURNS_OVERLAPPED = Counter(
+    "actor_turns_overlapped",
+    "Actor calls daprd sent while the app still ran the actor's last call, which they wait for.",
+    ["actor_type"],
+)
 RESERVATIONS = Counter("stock_reservations", "Reservation attempts, by outcome.", ["outcome"])
 EVENTS_CONSUMED = Counter("events_consumed", "Events handled, by topic.", ["topic"])
 EVENTS_DROPPED = Counter("events_dropped", "Events dropped as malformed or unusable.", ["topic"])

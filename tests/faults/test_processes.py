@@ -45,10 +45,19 @@ def run_with_faults(
 
 
 def revived_sagas(app_log: Path) -> dict[str, int]:
-    """How the Order actors' saga watch (or a client's retry) revived pending orders whose
-    saga a kill had cut off, from what the orders app logged (see app.checkout.keep_saga)."""
-    found = re.findall(r"saga of pending order \S+ (\w+)", app_log.read_text(errors="replace"))
-    return dict(Counter(found))
+    """How the Order actors' saga watch revived pending orders whose saga a kill had cut off,
+    from what the orders app logged (see app.checkout.keep_saga)."""
+    return _logged(app_log, r"saga of pending order \S+ (\w+)")
+
+
+def overlapped_turns(app_log: Path) -> dict[str, int]:
+    """Per actor type, the calls daprd sent while the app still ran that actor's last call,
+    which the app made wait (see actors.turns)."""
+    return _logged(app_log, r"actor (\w+)/\S+: called while still running a call")
+
+
+def _logged(app_log: Path, pattern: str) -> dict[str, int]:
+    return dict(Counter(re.findall(pattern, app_log.read_text(errors="replace"))))
 
 
 def test_orders_app_killed_ten_times_during_200_checkouts(
@@ -87,6 +96,7 @@ def test_orders_app_killed_ten_times_during_200_checkouts(
             **books.figures(),
             "retries": load.failed_attempts,
             "sagas_revived": revived_sagas(fault_stack.log_dir / "orders.log"),
+            "turns_overlapped": overlapped_turns(fault_stack.log_dir / "orders.log"),
             f"sidecar_restarts_for_{UPSTREAM}": sidecar_restarts,
         },
     )
@@ -114,8 +124,9 @@ def test_orders_sidecar_killed_five_times_during_checkouts(
     order_ids = run_with_faults(load, 5, kill_sidecar, rng)
     books = settle(orders, payments, sku, order_ids)
 
-    revived = revived_sagas(fault_stack.log_dir / "orders.log")
+    app_log = fault_stack.log_dir / "orders.log"
     figures = {"kills": kills, **books.figures(), "retries": load.failed_attempts}
-    report("sidecar-crash", {**figures, "sagas_revived": revived})
+    revived, overlapped = revived_sagas(app_log), overlapped_turns(app_log)
+    report("sidecar-crash", {**figures, "sagas_revived": revived, "turns_overlapped": overlapped})
     assert kills == 5
     assert_consistent(books, initial=100, order_ids=order_ids)

@@ -1,0 +1,51 @@
+"""One turn at a time per actor, kept by the app as well as by daprd.
+
+daprd holds an actor's turn only while the caller waits: a caller that gives up (its timeout,
+a closed connection, the actor halted by a placement change) frees the actor in daprd while
+the app still runs that call, and daprd sends the next call in beside it. Two turns of one
+actor interleaving in the app lose updates (each saves what it read before the other saved),
+so every method and reminder of an actor runs inside `in_turn`, which waits for the turn the
+app has not finished yet. Only non-reentrant actors may use it: a call back into the same
+actor from inside its turn would wait for itself.
+"""
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, TypeVar
+from weakref import WeakValueDictionary
+
+from dapr.actor import Actor
+
+from app.observability.metrics import ACTOR_TURNS_OVERLAPPED
+
+log = logging.getLogger(__name__)
+
+# Keyed by actor rather than held by the actor object: daprd may deactivate an actor whose
+# abandoned call still runs, and the next activation is a new object that must wait for it.
+# A lock lives while some call holds or awaits it.
+_turns: WeakValueDictionary[tuple[str, str], asyncio.Lock] = WeakValueDictionary()
+
+
+A = TypeVar("A", bound=Actor)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def in_turn(
+    method: Callable[Concatenate[A, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[A, P], Coroutine[Any, Any, R]]:
+    @functools.wraps(method)
+    async def run(actor: A, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        actor_type, actor_id = actor.runtime_ctx.actor_type_info.type_name, actor.id.id
+        turn = _turns.get((actor_type, actor_id))
+        if turn is None:
+            turn = _turns[actor_type, actor_id] = asyncio.Lock()
+        elif turn.locked():
+            ACTOR_TURNS_OVERLAPPED.labels(actor_type).inc()
+            log.warning("actor %s/%s: called while still running a call", actor_type, actor_id)
+        async with turn:
+            return await method(actor, *args, **kwargs)
+
+    return run
