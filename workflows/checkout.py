@@ -32,6 +32,9 @@ COMPENSATION_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     max_retry_interval=timedelta(seconds=30),
 )
+# A reservation that fails (the SKU's actor busy or out of reach) says nothing about the stock
+# and is safe to retry, so it waits as long as a compensation would before the order is given up.
+RESERVE_RETRY = COMPENSATION_RETRY
 
 # While payments is down (or its circuit breaker open) a charge waits: 1+2+4+8+10+10 s.
 PAYMENT_ATTEMPTS = 7
@@ -66,10 +69,10 @@ def checkout(ctx: DaprWorkflowContext, order: dict[str, Any]) -> Saga:
 def _reserve(
     ctx: DaprWorkflowContext, progress: Progress, order: dict[str, Any], cancel: Any
 ) -> Saga:
-    progress.begin("reserve_stock", max_attempts=STEP_RETRY.max_number_of_attempts)
+    progress.begin("reserve_stock", max_attempts=RESERVE_RETRY.max_number_of_attempts)
     reserving: Any = when_all(
         [
-            ctx.call_activity("reserve_line", input=_line(ctx, line), retry_policy=STEP_RETRY)
+            ctx.call_activity("reserve_line", input=_line(ctx, line), retry_policy=RESERVE_RETRY)
             for line in order["lines"]
         ]
     )
