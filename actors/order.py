@@ -14,7 +14,7 @@ from actors.outcome import Outcome, refused, succeeded
 from actors.turns import in_turn
 from app.checkout import saga_input
 from app.events import EventPublisher, cloud_event
-from app.observability.metrics import order_finished
+from app.observability.metrics import order_stored
 from domain import order as model
 from domain.errors import DomainError
 
@@ -143,10 +143,8 @@ class Order(Actor, OrderInterface, Remindable):
             # which then saves it without the events this turn did not publish.
             await self._state_manager.clear_cache()
             raise
-        if order.is_final and order.events:
-            order_finished(
-                order.status, order.status_reason, order.created_at, order.history[-1].at
-            )
+        if order.events:
+            order_stored(order.status, order.status_reason, order.created_at, order.history[-1].at)
         for event in order.events:
             data = {**order_view(order), "event": event.type}
             event_id = f"{order.id}:{event.status.value}"

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Header, HTTPException, Query, Response
 from app.api.deps import CurrentUser, CustomerUser, Principal
 from app.api.models import OrderCreate, OrderIdPath, OrderSummary, OrderView, Page, SagaView
 from app.checkout import request_cancel, saga_input, saga_view, start_saga
-from app.observability.metrics import ORDERS_PLACED
 from app.services import Services, ServicesDep
 from app.subscriptions import ORDERS_INDEX, customer_index, order_key
 from domain.errors import InvalidOrder
@@ -54,8 +53,7 @@ async def place_order(
         saga = saga_input(order, payment)
         # A random order id is new; one derived from an Idempotency-Key may be a replay.
         may_exist = idempotency_key is not None
-        if await start_saga(services.workflows, order_id, saga, may_exist=may_exist):
-            ORDERS_PLACED.inc()
+        await start_saga(services.workflows, order_id, saga, may_exist=may_exist)
     response.headers["Location"] = f"/api/v1/orders/{order_id}"
     return OrderView.model_validate(order)
 

@@ -14,7 +14,7 @@ HTTP_REQUESTS = Counter(
 HTTP_DURATION = Histogram(
     "http_request_duration_seconds", "Time to answer a request.", ["method", "route"]
 )
-ORDERS_PLACED = Counter("orders_placed", "Orders accepted; each starts a checkout saga.")
+ORDERS_PLACED = Counter("orders_placed", "Orders placed; a checkout saga drives each.")
 ORDERS_CONFIRMED = Counter("orders_confirmed", "Orders whose saga confirmed them.")
 ORDERS_CANCELLED = Counter("orders_cancelled", "Orders cancelled, by reason.", ["reason"])
 SAGA_DURATION = Histogram(
@@ -38,14 +38,17 @@ EVENTS_CONSUMED = Counter("events_consumed", "Events handled, by topic.", ["topi
 EVENTS_DROPPED = Counter("events_dropped", "Events dropped as malformed or unusable.", ["topic"])
 
 
-def order_finished(status: str, reason: str | None, placed_at: str, finished_at: str) -> None:
-    """Counted by the Order actor when it stores the change: once per order, however often
-    the saga's activity that asked for it is retried."""
+def order_stored(status: str, reason: str | None, placed_at: str, at: str) -> None:
+    """Counted by the Order actor when it stores a new status: once per order and status,
+    however often the request or the saga's activity that asked for it is retried."""
+    if status == "pending":
+        ORDERS_PLACED.inc()
+        return
     if status == "confirmed":
         ORDERS_CONFIRMED.inc()
     else:
         ORDERS_CANCELLED.labels(reason or "unknown").inc()
-    elapsed = datetime.fromisoformat(finished_at) - datetime.fromisoformat(placed_at)
+    elapsed = datetime.fromisoformat(at) - datetime.fromisoformat(placed_at)
     SAGA_DURATION.labels(status).observe(max(0.0, elapsed.total_seconds()))
 
 
