@@ -11,8 +11,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from dapr.actor import ActorId
+from dapr.actor import Actor, ActorId, Remindable
 from dapr.actor.runtime._type_information import ActorTypeInformation
+from dapr.actor.runtime._type_utils import get_dispatchable_attrs
 from dapr.actor.runtime.context import ActorRuntimeContext
 from prometheus_client import REGISTRY
 
@@ -87,6 +88,15 @@ def overlaps() -> float:
 async def stock_of(inventory: Inventory) -> tuple[int, int]:
     item = (await inventory.get())["value"]
     return item["available"], item["reserved"]
+
+
+@pytest.mark.parametrize("actor_class", [Inventory, Order])
+def test_every_method_and_reminder_of_an_actor_waits_for_its_turn(actor_class: type[Actor]) -> None:
+    methods = [method["method_name"] for method in get_dispatchable_attrs(actor_class).values()]
+    if issubclass(actor_class, Remindable):
+        methods.append("receive_reminder")
+    unguarded = [name for name in methods if not hasattr(getattr(actor_class, name), "__wrapped__")]
+    assert unguarded == []
 
 
 def test_calls_that_arrive_together_take_turns_and_are_counted() -> None:
