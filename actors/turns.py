@@ -21,16 +21,14 @@ from dapr.actor import Actor
 from app.observability.metrics import ACTOR_TURNS_OVERLAPPED
 
 log = logging.getLogger(__name__)
+A = TypeVar("A", bound=Actor)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # Keyed by actor rather than held by the actor object: daprd may deactivate an actor whose
 # abandoned call still runs, and the next activation is a new object that must wait for it.
 # A lock lives while some call holds or awaits it.
 _turns: WeakValueDictionary[tuple[str, str], asyncio.Lock] = WeakValueDictionary()
-
-
-A = TypeVar("A", bound=Actor)
-P = ParamSpec("P")
-R = TypeVar("R")
 
 
 def in_turn(

@@ -44,20 +44,15 @@ def run_with_faults(
         return placing.result()
 
 
-def revived_sagas(app_log: Path) -> dict[str, int]:
-    """How the Order actors' saga watch revived pending orders whose saga a kill had cut off,
-    from what the orders app logged (see app.checkout.keep_saga)."""
-    return _logged(app_log, r"saga of pending order \S+ (\w+)")
-
-
-def overlapped_turns(app_log: Path) -> dict[str, int]:
-    """Per actor type, the calls daprd sent while the app still ran that actor's last call,
-    which the app made wait (see actors.turns)."""
-    return _logged(app_log, r"actor (\w+)/\S+: called while still running a call")
-
-
-def _logged(app_log: Path, pattern: str) -> dict[str, int]:
-    return dict(Counter(re.findall(pattern, app_log.read_text(errors="replace"))))
+def recoveries(app_log: Path) -> dict[str, dict[str, int]]:
+    """From what the orders app logged: how the Order actors' saga watch revived pending orders
+    whose saga a kill had cut off (app.checkout.keep_saga), and per actor type the calls daprd
+    sent while the app still ran that actor's last call, which the app made wait
+    (actors.turns)."""
+    text = app_log.read_text(errors="replace")
+    revived = re.findall(r"saga of pending order \S+ (\w+)", text)
+    overlapped = re.findall(r"actor (\w+)/\S+: called while still running a call", text)
+    return {"sagas_revived": dict(Counter(revived)), "turns_overlapped": dict(Counter(overlapped))}
 
 
 def test_orders_app_killed_ten_times_during_200_checkouts(
@@ -95,8 +90,7 @@ def test_orders_app_killed_ten_times_during_200_checkouts(
             "kills": len(kills),
             **books.figures(),
             "retries": load.failed_attempts,
-            "sagas_revived": revived_sagas(fault_stack.log_dir / "orders.log"),
-            "turns_overlapped": overlapped_turns(fault_stack.log_dir / "orders.log"),
+            **recoveries(fault_stack.log_dir / "orders.log"),
             f"sidecar_restarts_for_{UPSTREAM}": sidecar_restarts,
         },
     )
@@ -124,9 +118,7 @@ def test_orders_sidecar_killed_five_times_during_checkouts(
     order_ids = run_with_faults(load, 5, kill_sidecar, rng)
     books = settle(orders, payments, sku, order_ids)
 
-    app_log = fault_stack.log_dir / "orders.log"
     figures = {"kills": kills, **books.figures(), "retries": load.failed_attempts}
-    revived, overlapped = revived_sagas(app_log), overlapped_turns(app_log)
-    report("sidecar-crash", {**figures, "sagas_revived": revived, "turns_overlapped": overlapped})
+    report("sidecar-crash", {**figures, **recoveries(fault_stack.log_dir / "orders.log")})
     assert kills == 5
     assert_consistent(books, initial=100, order_ids=order_ids)
