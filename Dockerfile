@@ -8,12 +8,13 @@ ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never
 WORKDIR /srv
 COPY pyproject.toml uv.lock ./
 RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-install-project
-COPY app ./app
-COPY actors ./actors
+COPY common ./common
 COPY domain ./domain
+COPY actors ./actors
 COPY workflows ./workflows
+COPY app ./app
 COPY payments ./payments
-RUN python -m compileall -q app actors domain workflows payments
+RUN python -m compileall -q common domain actors workflows app payments
 
 FROM ${PYTHON_IMAGE}
 RUN groupadd --gid 10001 app \

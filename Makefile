@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PROFILE ?= embedded
 export DAPR_PROFILE := $(PROFILE)
 
-.PHONY: run test test-profiles faults unit e2e bench bench-soak bench-smoke lint format setup tools browser runtime servers deps clean
+.PHONY: run test test-profiles faults unit manifests e2e bench bench-soak bench-smoke lint format setup tools browser runtime servers deps clean
 
 run: setup ## control plane + orders + payments (dapr.yaml) on loopback until Ctrl-C
 	$(UV) run --frozen python -m devstack
@@ -21,8 +21,11 @@ test-profiles: setup servers ## the end-to-end suite again on the redis and post
 faults: setup ## kills apps, sidecars, control plane and payments under load; counts what was lost
 	$(UV) run --frozen pytest -m faults
 
-unit: deps tools ## pure logic only, no sidecar
-	$(UV) run --frozen pytest -m unit
+unit: deps ## pure logic and the API in-process, no sidecar: seconds
+	$(UV) run --frozen pytest -m "unit or api"
+
+manifests: deps tools ## deployments/ rendered with kustomize and checked against the schemas
+	$(UV) run --frozen pytest -m manifests
 
 e2e: setup
 	$(UV) run --frozen pytest -m e2e

@@ -1,33 +1,40 @@
 """The Inventory actor (id = SKU): a catalog item and its stock, one turn at a time.
 
 Turn-based concurrency is what keeps reservations from overselling: the runtime runs one
-method of one SKU at a time, so load → domain → save never interleaves.
+method of one SKU at a time, so load → domain → save never interleaves. What a change
+announces goes to the actor's outbox in the same save and is published after the turn.
 """
 
 from abc import abstractmethod
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dapr.actor import Actor, ActorId, ActorInterface, actormethod
+from dapr.actor import Actor, ActorId, ActorInterface, Remindable, actormethod
 from dapr.actor.runtime.context import ActorRuntimeContext
 from dapr.actor.runtime.state_change import ActorStateChange, StateChangeKind
 
-from actors.outcome import Outcome, refused, succeeded
+from actors.messages import ItemDefinition, ItemView, OrderRef, Reservation, Restock
+from actors.outbox import Outbox
+from actors.outcome import Outcome, refusal, succeeded
 from actors.turns import in_turn
-from app.events import EventPublisher, cloud_event
+from common.events import EventDocument, Publisher, new_event
 from domain.catalog import Item
-from domain.errors import DomainError
+from domain.errors import Conflict, DomainError, NotFound
 from domain.stock import order_record, restock_record
 
 STATE_KEY = "item"
 TOPIC = "inventory"
+SOURCE = "orders/inventory"
+# Publishes what a crash left in the outbox; armed while the actor is active.
+SWEEP = "outbox-sweep"
+SWEEP_PERIOD = timedelta(seconds=30)
 
 
 class InventoryInterface(ActorInterface):
     @actormethod(name="Create")
     @abstractmethod
-    async def create(self, request: dict[str, Any]) -> Outcome: ...
+    async def create(self, request: ItemDefinition) -> Outcome: ...
 
     @actormethod(name="Get")
     @abstractmethod
@@ -35,22 +42,22 @@ class InventoryInterface(ActorInterface):
 
     @actormethod(name="Reserve")
     @abstractmethod
-    async def reserve(self, request: dict[str, Any]) -> Outcome: ...
+    async def reserve(self, request: Reservation) -> Outcome: ...
 
     @actormethod(name="Release")
     @abstractmethod
-    async def release(self, request: dict[str, Any]) -> Outcome: ...
+    async def release(self, request: OrderRef) -> Outcome: ...
 
     @actormethod(name="Commit")
     @abstractmethod
-    async def commit(self, request: dict[str, Any]) -> Outcome: ...
+    async def commit(self, request: OrderRef) -> Outcome: ...
 
     @actormethod(name="Restock")
     @abstractmethod
-    async def restock(self, request: dict[str, Any]) -> Outcome: ...
+    async def restock(self, request: Restock) -> Outcome: ...
 
 
-def item_view(item: Item) -> dict[str, Any]:
+def item_view(item: Item) -> ItemView:
     return {
         "sku": item.sku,
         "name": item.name,
@@ -60,33 +67,37 @@ def item_view(item: Item) -> dict[str, Any]:
     }
 
 
-class Inventory(Actor, InventoryInterface):
-    def __init__(self, ctx: ActorRuntimeContext, actor_id: ActorId, events: EventPublisher) -> None:
+class Inventory(Actor, InventoryInterface, Remindable):
+    def __init__(self, ctx: ActorRuntimeContext, actor_id: ActorId, events: Publisher) -> None:
         super().__init__(ctx, actor_id)
-        self._events = events
+        self._outbox = Outbox(events, TOPIC)
         # State goes straight to the sidecar, not through the SDK's state manager: that one
         # caches every key read for the life of the activation and reads a new key twice
         # before writing it.
         self._state = ctx.state_provider
         self._type = ctx.actor_type_info.type_name
         self._stored: dict[str, Any] | None = None
+        self._sweep_armed = False
 
     @in_turn
-    async def create(self, request: dict[str, Any]) -> Outcome:
-        wanted = Item.create(
-            self.id.id,
-            request["name"],
-            request["price_cents"],
-            request["stock"],
-            request["low_stock_threshold"],
-        )
+    async def create(self, request: ItemDefinition) -> Outcome:
+        try:
+            wanted = Item.create(
+                self.id.id,
+                request["name"],
+                request["price_cents"],
+                request["stock"],
+                request["low_stock_threshold"],
+            )
+        except DomainError as error:
+            return refusal(error)
         existing, version = await self._load()
         if existing is None:
             await self._save(wanted, version + 1, "inventory.item_created")
             return succeeded(item_view(wanted))
         if existing.same_definition(wanted):
             return succeeded(item_view(existing))
-        return refused("Conflict", f"item {self.id.id} exists with another name or price")
+        return refusal(Conflict(f"item {self.id.id} exists with another name or price"))
 
     @in_turn
     async def get(self) -> Outcome:
@@ -94,40 +105,66 @@ class Inventory(Actor, InventoryInterface):
         return succeeded(item_view(item) if item else None)
 
     @in_turn
-    async def reserve(self, request: dict[str, Any]) -> Outcome:
+    async def reserve(self, request: Reservation) -> Outcome:
         order_id, quantity = request["order_id"], request["quantity"]
         return await self._change(
             order_record(order_id), lambda item: item.stock.reserve(order_id, quantity)
         )
 
     @in_turn
-    async def release(self, request: dict[str, Any]) -> Outcome:
+    async def release(self, request: OrderRef) -> Outcome:
         order_id = request["order_id"]
         return await self._change(order_record(order_id), lambda item: item.stock.release(order_id))
 
     @in_turn
-    async def commit(self, request: dict[str, Any]) -> Outcome:
+    async def commit(self, request: OrderRef) -> Outcome:
         order_id = request["order_id"]
         return await self._change(order_record(order_id), lambda item: item.stock.commit(order_id))
 
     @in_turn
-    async def restock(self, request: dict[str, Any]) -> Outcome:
+    async def restock(self, request: Restock) -> Outcome:
         quantity, ref = request["quantity"], request["ref"]
         return await self._change(
             restock_record(ref), lambda item: item.stock.restock(quantity, ref)
         )
 
-    async def _change(self, record: str, change: Callable[[Item], Any]) -> Outcome:
+    @in_turn
+    async def receive_reminder(
+        self,
+        name: str,
+        state: bytes,  # noqa: ARG002 (SDK signature)
+        due_time: timedelta,  # noqa: ARG002
+        period: timedelta,  # noqa: ARG002
+        ttl: timedelta | None = None,  # noqa: ARG002
+    ) -> None:
+        """The outbox sweep: publishes what a crash left waiting, and forgets what was sent."""
+        if name != SWEEP:
+            return
+        item, version = await self._load()
+        if item is None:
+            return
+        if await self._outbox.publish() and self._outbox.needs_trim:
+            await self._write(item, version, [])
+
+    def turn_ended(self) -> None:
+        self._outbox.publish_later()
+
+    async def _on_deactivate(self) -> None:
+        """Nothing left to publish: the sweep is needed again only after the next change."""
+        if self._sweep_armed and not self._outbox.unpublished:
+            await self.unregister_reminder(SWEEP)
+
+    async def _change(self, record: str, change: Callable[[Item], int]) -> Outcome:
         """Load → domain → save, reading and writing the item's counts and the one record the
         change is about; a replay that changes nothing saves and publishes nothing."""
         item, version = await self._load(record)
         if item is None:
-            return refused("NotFound", f"no item {self.id.id}")
+            return refusal(NotFound(f"no item {self.id.id}"))
         before = item.to_dict()
         try:
             result = change(item)
         except DomainError as error:
-            return refused(type(error).__name__, str(error))
+            return refusal(error)
         if item.to_dict() != before:
             await self._save(item, version + 1, "inventory.item_updated")
         return succeeded({"result": result, "item": item_view(item)})
@@ -141,6 +178,7 @@ class Inventory(Actor, InventoryInterface):
             if not found:
                 return None, 0
             self._stored = stored
+            self._outbox.load(stored.get("outbox", []))
         loaded = {}
         for name in records:
             found, value = await self._state.try_load_state(self._type, self.id.id, name)
@@ -151,11 +189,32 @@ class Inventory(Actor, InventoryInterface):
         return Item.from_dict({**item, "stock": stock}), self._stored["version"]
 
     async def _save(self, item: Item, version: int, event_type: str) -> None:
-        """Saves before publishing, so no event announces a change that was not stored. The
-        counts and the records go in one transaction."""
+        """The counts, the records the change touched and the events it announces go in one
+        transaction; the events are published after the turn."""
+        now = datetime.now(UTC).isoformat()
+        view: dict[str, Any] = {**item_view(item), "version": version}
+        events = [new_event(event_type, f"{item.sku}:{version}", view, now, SOURCE)]
+        for low in item.stock.events:
+            data = {
+                "sku": item.sku,
+                "available": low.available,
+                "threshold": low.threshold,
+                "version": version,
+            }
+            event_id = f"{item.sku}:{version}:low_stock"
+            events.append(new_event("inventory.low_stock", event_id, data, now, SOURCE))
+        item.stock.events.clear()
+        if not self._sweep_armed:
+            # Before the save, so no saved event is left without a sweep if the app dies.
+            await self.register_reminder(SWEEP, b"", SWEEP_PERIOD, SWEEP_PERIOD)
+            self._sweep_armed = True
+        await self._write(item, version, events)
+
+    async def _write(self, item: Item, version: int, events: list[EventDocument]) -> None:
         document = item.to_dict()
         records = document["stock"].pop("records")
-        stored = {"item": document, "version": version}
+        outbox = self._outbox.to_store(events)
+        stored = {"item": document, "version": version, "outbox": outbox}
         changes = [
             ActorStateChange(name, value, StateChangeKind.update)
             for name, value in [(STATE_KEY, stored), *records.items()]
@@ -163,12 +222,4 @@ class Inventory(Actor, InventoryInterface):
         self._stored = None  # until the transaction is known to have landed
         await self._state.save_state(self._type, self.id.id, changes)
         self._stored = stored
-        now = datetime.now(UTC).isoformat()
-        sku = item.sku
-        view = {**item_view(item), "version": version}
-        await self._events.publish(TOPIC, cloud_event(event_type, f"{sku}:{version}", view, now))
-        for low in item.stock.events:
-            data = {"sku": sku, "available": low.available, "threshold": low.threshold}
-            event = cloud_event("inventory.low_stock", f"{sku}:{version}:low_stock", data, now)
-            await self._events.publish(TOPIC, event)
-        item.stock.events.clear()
+        self._outbox.saved(outbox)

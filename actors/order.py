@@ -1,35 +1,42 @@
 """The Order actor (id = order id): places, confirms and cancels one order, idempotently, and
-keeps a saga driving it until it is confirmed or cancelled."""
+keeps a saga driving it until it is confirmed or cancelled.
+
+Its saga watch, a reminder armed when the order is placed, also sweeps the actor's outbox:
+it stays until the order is final and every event the order announced was published.
+"""
 
 import json
 from abc import abstractmethod
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from dapr.actor import Actor, ActorId, ActorInterface, Remindable, actormethod
 from dapr.actor.runtime.context import ActorRuntimeContext
+from dapr.actor.runtime.state_change import ActorStateChange, StateChangeKind
 
-from actors.outcome import Outcome, refused, succeeded
+from actors.messages import CancelOrder, ConfirmOrder, OrderView, Payment, PlaceOrder
+from actors.metrics import order_stored
+from actors.outbox import Outbox
+from actors.outcome import Outcome, refusal, succeeded
 from actors.turns import in_turn
-from app.checkout import saga_input
-from app.events import EventPublisher, cloud_event
-from app.observability.metrics import order_stored
+from common.events import EventDocument, Publisher, new_event
 from domain import order as model
-from domain.errors import DomainError
+from domain.errors import Conflict, DomainError, NotFound
 
 STATE_KEY = "order"
 TOPIC = "orders"
+SOURCE = "orders/order"
 SAGA_WATCH = "keep-saga"
 
-# Makes sure a saga drives the order (the order id, the saga's input); see app.checkout.
-KeepSaga = Callable[[str, dict[str, Any]], Awaitable[str]]
+# Makes sure a saga drives the pending order (its view and how it is paid); see app.checkout.
+KeepSaga = Callable[[OrderView, Payment], Awaitable[str]]
 
 
 class OrderInterface(ActorInterface):
     @actormethod(name="Place")
     @abstractmethod
-    async def place(self, request: dict[str, Any]) -> Outcome: ...
+    async def place(self, request: PlaceOrder) -> Outcome: ...
 
     @actormethod(name="Get")
     @abstractmethod
@@ -37,15 +44,16 @@ class OrderInterface(ActorInterface):
 
     @actormethod(name="Confirm")
     @abstractmethod
-    async def confirm(self, request: dict[str, Any]) -> Outcome: ...
+    async def confirm(self, request: ConfirmOrder) -> Outcome: ...
 
     @actormethod(name="Cancel")
     @abstractmethod
-    async def cancel(self, request: dict[str, Any]) -> Outcome: ...
+    async def cancel(self, request: CancelOrder) -> Outcome: ...
 
 
-def order_view(order: model.Order) -> dict[str, Any]:
-    return {**order.to_dict(), "total_cents": order.total_cents, "created_at": order.created_at}
+def order_view(order: model.Order) -> OrderView:
+    document = {**order.to_dict(), "total_cents": order.total_cents, "created_at": order.created_at}
+    return cast(OrderView, document)
 
 
 class Order(Actor, OrderInterface, Remindable):
@@ -53,28 +61,29 @@ class Order(Actor, OrderInterface, Remindable):
         self,
         ctx: ActorRuntimeContext,
         actor_id: ActorId,
-        events: EventPublisher,
+        events: Publisher,
         keep_saga: KeepSaga,
         saga_watch: timedelta,
     ) -> None:
         super().__init__(ctx, actor_id)
-        self._events = events
+        self._outbox = Outbox(events, TOPIC)
         self._keep_saga, self._saga_watch = keep_saga, saga_watch
+        self._state = ctx.state_provider
+        self._type = ctx.actor_type_info.type_name
+        self._stored: dict[str, Any] | None = None
 
     @in_turn
-    async def place(self, request: dict[str, Any]) -> Outcome:
-        """`request`: customer_id, lines, at, and the `payment` its saga charges with."""
+    async def place(self, request: PlaceOrder) -> Outcome:
         lines = [model.OrderLine(**line) for line in request["lines"]]
         existing = await self._load()
         if existing is not None:
-            same = (existing.customer_id, existing.lines) == (request["customer_id"], lines)
-            if same:
+            if (existing.customer_id, existing.lines) == (request["customer_id"], lines):
                 return succeeded(order_view(existing))
-            return refused("Conflict", f"order {self.id.id} exists with other lines")
+            return refusal(Conflict(f"order {self.id.id} exists with other lines"))
         try:
             order = model.Order.place(self.id.id, request["customer_id"], lines, request["at"])
         except DomainError as error:
-            return refused(type(error).__name__, str(error))
+            return refusal(error)
         # Armed before the order is stored, so no stored order is left without a watch when
         # the caller dies before its saga starts; a watch that finds no order ends itself.
         await self.register_reminder(
@@ -95,14 +104,22 @@ class Order(Actor, OrderInterface, Remindable):
         period: timedelta,  # noqa: ARG002
         ttl: timedelta | None = None,  # noqa: ARG002
     ) -> None:
-        """The saga watch: while the order is pending, a saga must be driving it."""
+        """The saga watch: while the order is pending, a saga must be driving it; once it is
+        final, the watch ends when every event of the order is published."""
         if name != SAGA_WATCH:
             return
         order = await self._load()
-        if order is None or order.is_final:
+        if order is None:
             await self.unregister_reminder(SAGA_WATCH)
             return
-        await self._keep_saga(self.id.id, saga_input(order_view(order), json.loads(state)))
+        if not order.is_final:
+            await self._keep_saga(order_view(order), json.loads(state))
+            return
+        if not await self._outbox.publish():
+            return
+        if self._outbox.needs_trim:
+            await self._write(order, [])
+        await self.unregister_reminder(SAGA_WATCH)
 
     @in_turn
     async def get(self) -> Outcome:
@@ -110,44 +127,58 @@ class Order(Actor, OrderInterface, Remindable):
         return succeeded(order_view(order) if order else None)
 
     @in_turn
-    async def confirm(self, request: dict[str, Any]) -> Outcome:
+    async def confirm(self, request: ConfirmOrder) -> Outcome:
         return await self._transition(lambda order: order.confirm(request["at"]))
 
     @in_turn
-    async def cancel(self, request: dict[str, Any]) -> Outcome:
+    async def cancel(self, request: CancelOrder) -> Outcome:
         return await self._transition(lambda order: order.cancel(request["reason"], request["at"]))
 
-    async def _transition(self, move: Any) -> Outcome:
+    def turn_ended(self) -> None:
+        self._outbox.publish_later()
+
+    async def _transition(self, move: Callable[[model.Order], None]) -> Outcome:
         order = await self._load()
         if order is None:
-            return refused("NotFound", f"no order {self.id.id}")
+            return refusal(NotFound(f"no order {self.id.id}"))
         try:
             move(order)
         except DomainError as error:
-            return refused(type(error).__name__, str(error))
+            return refusal(error)
         if order.events:
             await self._save(order)
         return succeeded(order_view(order))
 
     async def _load(self) -> model.Order | None:
-        found, data = await self._state_manager.try_get_state(STATE_KEY)
-        return model.Order.from_dict(data) if found and data is not None else None
+        if self._stored is None:
+            found, stored = await self._state.try_load_state(self._type, self.id.id, STATE_KEY)
+            if not found:
+                return None
+            # State written before the outbox held the order itself at the top level.
+            self._stored = stored if "order" in stored else {"order": stored}
+            self._outbox.load(stored.get("outbox", []))
+        return model.Order.from_dict(self._stored["order"])
 
     async def _save(self, order: model.Order) -> None:
-        """Saves before publishing, so no event announces a change that was not stored."""
-        await self._state_manager.set_state(STATE_KEY, order.to_dict())
-        try:
-            await self._state_manager.save_state()
-        except BaseException:
-            # The SDK's cache would otherwise answer the unsaved order to the caller's retry,
-            # which then saves it without the events this turn did not publish.
-            await self._state_manager.clear_cache()
-            raise
-        if order.events:
-            order_stored(order.status, order.status_reason, order.created_at, order.history[-1].at)
-        for event in order.events:
-            data = {**order_view(order), "event": event.type}
-            event_id = f"{order.id}:{event.status.value}"
-            when = order.history[-1].at
-            await self._events.publish(TOPIC, cloud_event(event.type, event_id, data, when))
+        """The order and the events it announces go in one transaction; the events are
+        published after the turn."""
+        view = order_view(order)
+        when = order.history[-1].at
+        events = [
+            new_event(event.type, f"{order.id}:{event.status.value}", view, when, SOURCE)
+            for event in order.events
+        ]
+        await self._write(order, events)
+        order_stored(order.status, order.status_reason, order.created_at, when)
         order.events.clear()
+
+    async def _write(self, order: model.Order, events: list[EventDocument]) -> None:
+        outbox = self._outbox.to_store(events)
+        stored = {"order": order.to_dict(), "outbox": outbox}
+        # Forgotten until the transaction is known to have landed: a caller's retry must find
+        # the state as stored, so it saves (and announces) the change again.
+        self._stored = None
+        change = ActorStateChange(STATE_KEY, stored, StateChangeKind.update)
+        await self._state.save_state(self._type, self.id.id, [change])
+        self._stored = stored
+        self._outbox.saved(outbox)

@@ -4,23 +4,46 @@ A refusal is an expected answer, not a failure of the call: returning it keeps t
 from logging it as an error, and lets the caller map it (to a 409, or a saga's compensation).
 """
 
-from typing import Any
+from typing import Any, Literal, TypedDict
 
-Outcome = dict[str, Any]
+from domain.errors import DomainError
+
+
+class Succeeded(TypedDict):
+    ok: Literal[True]
+    value: Any
+
+
+class RefusedOutcome(TypedDict):
+    ok: Literal[False]
+    error: str
+    detail: str
+
+
+Outcome = Succeeded | RefusedOutcome
 
 
 class Refused(Exception):
+    """Raised on the caller's side for a refused outcome; `error` names the domain error."""
+
     def __init__(self, error: str, detail: str) -> None:
         super().__init__(f"{error}: {detail}")
         self.error, self.detail = error, detail
 
+    def is_a(self, *kinds: type[DomainError]) -> bool:
+        return self.error in {kind.__name__ for kind in kinds}
 
-def succeeded(value: Any) -> Outcome:
+
+def succeeded(value: Any) -> Succeeded:
     return {"ok": True, "value": value}
 
 
-def refused(error: str, detail: str) -> Outcome:
+def refused(error: str, detail: str) -> RefusedOutcome:
     return {"ok": False, "error": error, "detail": detail}
+
+
+def refusal(error: DomainError) -> RefusedOutcome:
+    return refused(type(error).__name__, str(error))
 
 
 def unwrap(outcome: Outcome) -> Any:

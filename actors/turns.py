@@ -7,20 +7,22 @@ actor interleaving in the app lose updates (each saves what it read before the o
 so every method and reminder of an actor runs inside `in_turn`, which waits for the turn the
 app has not finished yet. Only non-reentrant actors may use it: a call back into the same
 actor from inside its turn would wait for itself.
+
+An actor that publishes after its turn (`PublishesAfterTurn`) is told when the turn is over.
 """
 
 import asyncio
 import functools
-import logging
 from collections.abc import Callable, Coroutine
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, runtime_checkable
 from weakref import WeakValueDictionary
 
+import structlog
 from dapr.actor import Actor
 
-from app.observability.metrics import ACTOR_TURNS_OVERLAPPED
+from actors.metrics import ACTOR_TURNS_OVERLAPPED
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 A = TypeVar("A", bound=Actor)
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -29,6 +31,11 @@ R = TypeVar("R")
 # abandoned call still runs, and the next activation is a new object that must wait for it.
 # A lock lives while some call holds or awaits it.
 _turns: WeakValueDictionary[tuple[str, str], asyncio.Lock] = WeakValueDictionary()
+
+
+@runtime_checkable
+class PublishesAfterTurn(Protocol):
+    def turn_ended(self) -> None: ...
 
 
 def in_turn(
@@ -42,8 +49,14 @@ def in_turn(
             turn = _turns[actor_type, actor_id] = asyncio.Lock()
         elif turn.locked():
             ACTOR_TURNS_OVERLAPPED.labels(actor_type).inc()
-            log.warning("actor %s/%s: called while still running a call", actor_type, actor_id)
-        async with turn:
-            return await method(actor, *args, **kwargs)
+            log.warning(
+                "actor called while still running a call", actor_type=actor_type, actor_id=actor_id
+            )
+        try:
+            async with turn:
+                return await method(actor, *args, **kwargs)
+        finally:
+            if isinstance(actor, PublishesAfterTurn):
+                actor.turn_ended()
 
     return run

@@ -1,6 +1,6 @@
 """`python -m app`: serves `orders`."""
 
-from app.server import serve
+from common.server import serve
 
 if __name__ == "__main__":
     serve("app.main:create_app", default_port=8000)

@@ -11,10 +11,33 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from app.services import ServicesDep
-from app.sidecar import Sidecar
+from app.api.deps import ServicesDep
+from app.workflow_worker import WorkflowWorker
+from common.sidecar import Sidecar
 
 router = APIRouter(prefix="/health", tags=["health"])
+
+
+class SidecarReadiness:
+    """Readiness of what `orders` depends on, asked of its sidecar and its workflow worker."""
+
+    def __init__(self, sidecar: Sidecar, worker: WorkflowWorker) -> None:
+        self._sidecar, self._worker = sidecar, worker
+
+    async def checks(self) -> dict[str, bool]:
+        return {
+            "sidecar": await self._sidecar.is_healthy(),
+            "actors": await self._actor_host_ready(),
+            "workflows": await self._worker.is_ready(),
+        }
+
+    async def _actor_host_ready(self) -> bool:
+        """The sidecar knows our actor types and is connected to placement."""
+        try:
+            runtime = (await self._sidecar.metadata()).get("actorRuntime", {})
+        except (httpx.HTTPError, ValueError):
+            return False
+        return bool(runtime.get("hostReady")) and "connected" in str(runtime.get("placement", ""))
 
 
 @router.get("/live")
@@ -30,21 +53,8 @@ async def startup(request: Request) -> JSONResponse:
 
 @router.get("/ready")
 async def ready(services: ServicesDep) -> JSONResponse:
-    checks = {
-        "sidecar": await services.sidecar.is_healthy(),
-        "actors": await _actor_host_ready(services.sidecar),
-        "workflows": await services.workflow_worker.is_ready(),
-    }
+    checks = await services.readiness.checks()
     status = 200 if all(checks.values()) else 503
     return JSONResponse(
         {"status": "ok" if status == 200 else "unavailable", "checks": checks}, status
     )
-
-
-async def _actor_host_ready(sidecar: Sidecar) -> bool:
-    """The sidecar knows our actor types and is connected to placement."""
-    try:
-        runtime = (await sidecar.metadata()).get("actorRuntime", {})
-    except (httpx.HTTPError, ValueError):
-        return False
-    return bool(runtime.get("hostReady")) and "connected" in str(runtime.get("placement", ""))

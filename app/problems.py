@@ -1,23 +1,17 @@
-"""RFC 7807 problem details: every error this API answers goes through here."""
+"""The one place where the `orders` service's own errors become problem documents: domain
+refusals, authentication and rate limits (the shared ones are in common.problems)."""
 
-from http import HTTPStatus
-from typing import Any
-
-import httpx
 from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException
 
 from actors.outcome import Refused
 from app.auth.errors import AuthError, EmailTaken, Forbidden, NotAuthenticated, WeakPassword
 from app.perimeter.rate_limits import RateLimited
+from app.time_index import InvalidCursor
+from common.problems import install_problem_handlers, problem
 from domain.errors import DomainError
 
-PROBLEM_JSON = "application/problem+json"
-
-# The one place domain refusals become HTTP statuses; anything unnamed is a conflict.
+# Domain refusals by name; anything unnamed is a conflict.
 STATUS_OF_REFUSAL = {"NotFound": 404, "InvalidOrder": 422}
 DEFAULT_REFUSAL_STATUS = 409
 STATUS_OF_AUTH_ERROR: dict[type[AuthError], int] = {
@@ -26,34 +20,6 @@ STATUS_OF_AUTH_ERROR: dict[type[AuthError], int] = {
     EmailTaken: 409,
     WeakPassword: 422,
 }
-
-
-def problem(status: int, detail: str | None = None, **extensions: Any) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-    }
-    if detail is not None:
-        body["detail"] = detail
-    body.update(extensions)
-    return JSONResponse(jsonable_encoder(body), status_code=status, media_type=PROBLEM_JSON)
-
-
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, HTTPException)
-    response = problem(exc.status_code, str(exc.detail))
-    response.headers.update(exc.headers or {})
-    return response
-
-
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
-        for error in exc.errors()
-    ]
-    return problem(422, "The request is not valid.", errors=errors)
 
 
 async def _refused(_request: Request, exc: Exception) -> JSONResponse:
@@ -80,42 +46,14 @@ async def _rate_limited(_request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-async def _sidecar_unavailable(_request: Request, exc: Exception) -> JSONResponse:
-    """The sidecar did not answer in time or at all (restarting, or no placement table)."""
-    response = problem(503, f"A dependency did not answer: {type(exc).__name__}.")
-    response.headers["Retry-After"] = "2"
-    return response
+async def _invalid_cursor(_request: Request, exc: Exception) -> JSONResponse:
+    return problem(422, str(exc))
 
 
-def install_problem_handlers(app: FastAPI, *, domain: bool = True) -> None:
-    app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
+def install_orders_problem_handlers(app: FastAPI) -> None:
+    install_problem_handlers(app)
+    app.add_exception_handler(InvalidCursor, _invalid_cursor)
     app.add_exception_handler(RateLimited, _rate_limited)
-    app.add_exception_handler(TimeoutError, _sidecar_unavailable)
-    app.add_exception_handler(httpx.TimeoutException, _sidecar_unavailable)
-    app.add_exception_handler(httpx.TransportError, _sidecar_unavailable)
-    if domain:
-        app.add_exception_handler(Refused, _refused)
-        app.add_exception_handler(DomainError, _refused)
-        app.add_exception_handler(AuthError, _auth_error)
-
-
-def documented_problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for error answers, so clients (and schemathesis) know their shape."""
-    schema = {
-        "type": "object",
-        "required": ["type", "title", "status"],
-        "properties": {
-            "type": {"type": "string"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-        },
-    }
-    return {
-        status: {
-            "description": HTTPStatus(status).phrase,
-            "content": {PROBLEM_JSON: {"schema": schema}},
-        }
-        for status in statuses
-    }
+    app.add_exception_handler(Refused, _refused)
+    app.add_exception_handler(DomainError, _refused)
+    app.add_exception_handler(AuthError, _auth_error)

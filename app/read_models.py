@@ -1,23 +1,106 @@
-"""Read models kept by event subscribers: one document per entity plus sorted indexes.
+"""Read models kept by event subscribers: one document per entity, and newest-first indexes.
 
-Writes are compare-and-swap on the ETag (app/state.py), so concurrent events never lose an
-update; a document only moves to a higher version, so a late or redelivered event cannot take
-it back.
+Entity documents only move to a higher version (compare-and-swap on the ETag), so a late or
+redelivered event cannot take one back. Indexes are time indexes (app/time_index.py): adding
+to one and reading a page of one cost the same however many members it holds.
 """
 
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from dapr.aio.clients import DaprClient
+from actors.messages import ItemView, OrderView
+from app.time_index import ListedMinutes, TimeIndex, decode_cursor, encode_cursor, member_of
+from common.state import Document, Documents, compare_and_swap, read_document
 
-from app.state import Document, compare_and_swap, read_document
+ALL_ORDERS = "index:orders"
+CATALOG = "index:catalog"
+# Concurrent order events of the whole service spread over this many buckets a minute.
+ALL_ORDERS_SHARDS = 8
+CATALOG_SHARDS = 2
+# A filtered listing stops after this many batches of an index and answers a cursor to go on.
+MAX_BATCHES_PER_PAGE = 12
+
+
+def order_key(order_id: str) -> str:
+    return f"orders:summary:{order_id}"
+
+
+def catalog_key(sku: str) -> str:
+    return f"catalog:item:{sku}"
+
+
+def customer_index(customer_id: str) -> str:
+    return f"index:orders:customer:{customer_id}"
+
+
+def low_stock_key(sku: str) -> str:
+    return f"alerts:low-stock:{sku}"
+
+
+@dataclass(frozen=True)
+class Page:
+    documents: list[Document]
+    next_cursor: str | None
 
 
 class ReadModels:
-    def __init__(self, dapr: DaprClient, store: str) -> None:
-        self._dapr = dapr
+    def __init__(self, store: Documents) -> None:
         self._store = store
+        self._listed = ListedMinutes()
+
+    def _index(self, name: str, shards: int = 1) -> TimeIndex:
+        return TimeIndex(self._store, name, shards, self._listed)
+
+    async def item_created(self, item: ItemView, version: int, at: str) -> None:
+        await self.item_changed(item, version)
+        await self._index(CATALOG, CATALOG_SHARDS).add(at, item["sku"])
+
+    async def item_changed(self, item: ItemView, version: int) -> None:
+        await self.put_if_newer(catalog_key(item["sku"]), dict(item), version)
+
+    async def order_changed(self, order: OrderView) -> None:
+        """Indexed by when it was placed, whichever of its events comes first."""
+        summary = {
+            "id": order["id"],
+            "customer_id": order["customer_id"],
+            "status": order["status"],
+            "status_reason": order["status_reason"],
+            "total_cents": order["total_cents"],
+            "created_at": order["created_at"],
+        }
+        await self.put_if_newer(order_key(order["id"]), summary, version=len(order["history"]))
+        await self._index(ALL_ORDERS, ALL_ORDERS_SHARDS).add(order["created_at"], order["id"])
+        await self._index(customer_index(order["customer_id"])).add(
+            order["created_at"], order["id"]
+        )
+
+    async def low_stock(self, sku: str, alert: Mapping[str, Any], version: int) -> None:
+        await self.put_if_newer(low_stock_key(sku), dict(alert), version)
+
+    async def dead_letter(self, event_id: str, event: Mapping[str, Any]) -> None:
+        await self.put_if_newer(f"deadletter:{event_id}", {"event": dict(event)}, version=1)
+
+    async def catalog_page(self, limit: int, cursor: str | None) -> Page:
+        return await self._page(self._index(CATALOG, CATALOG_SHARDS), catalog_key, limit, cursor)
+
+    async def orders_page(
+        self, customer_id: str | None, status: str | None, limit: int, cursor: str | None
+    ) -> Page:
+        """A customer's orders, or everyone's (customer_id None), newest first."""
+        index = (
+            self._index(ALL_ORDERS, ALL_ORDERS_SHARDS)
+            if customer_id is None
+            else self._index(customer_index(customer_id))
+        )
+
+        def keep(order: Document) -> bool:
+            return status is None or order["status"] == status
+
+        return await self._page(index, order_key, limit, cursor, keep)
+
+    async def get(self, key: str) -> Document | None:
+        return await read_document(self._store, key)
 
     async def put_if_newer(self, key: str, document: Document, version: int) -> bool:
         """Stores `document` unless the stored one has the same or a higher version."""
@@ -27,53 +110,29 @@ class ReadModels:
                 return None
             return {**document, "version": version}
 
-        return await compare_and_swap(self._dapr, self._store, key, decide) is not None
+        return await compare_and_swap(self._store, key, decide) is not None
 
-    async def add_to_index(self, index: str, member: str) -> bool:
-        def decide(current: Document | None) -> Document | None:
-            members: list[str] = current["members"] if current else []
-            return None if member in members else {"members": sorted([*members, member])}
-
-        return await compare_and_swap(self._dapr, self._store, index, decide) is not None
-
-    async def remove_from_index(self, index: str, members: set[str]) -> None:
-        def decide(current: Document | None) -> Document | None:
-            kept = [m for m in (current or {"members": []})["members"] if m not in members]
-            return (
-                None
-                if current is None or len(kept) == len(current["members"])
-                else {"members": kept}
-            )
-
-        await compare_and_swap(self._dapr, self._store, index, decide)
-
-    async def get(self, key: str) -> Document | None:
-        return await read_document(self._dapr, self._store, key)
-
-    async def members(self, index: str) -> list[str]:
-        members: list[str] = ((await self.get(index)) or {"members": []})["members"]
-        return members
-
-    async def page(
+    async def _page(
         self,
-        index: str,
+        index: TimeIndex,
         key_of: Callable[[str], str],
-        *,
         limit: int,
         cursor: str | None,
         keep: Callable[[Document], bool] = lambda _: True,
-    ) -> tuple[list[Document], str | None]:
-        """Documents of the members after `cursor`, in index order, filtered by `keep`."""
-        after = [m for m in await self.members(index) if cursor is None or m > cursor]
+    ) -> Page:
+        """Documents of the members older than `cursor`, newest first, filtered by `keep`.
+        A filter that keeps few stops after a bounded scan and answers where it got to."""
         found: list[Document] = []
-        for start in range(0, len(after), limit):
-            batch = after[start : start + limit]
-            items = await self._dapr.get_bulk_state(self._store, [key_of(m) for m in batch])
-            documents = {item.key: json.loads(item.data) for item in items.items if item.data}
-            for member in batch:
-                document: Any = documents.get(key_of(member))
+        scanned = 0
+        async for batch in index.newest_first(decode_cursor(cursor) if cursor else None):
+            documents = await self._store.read_many([key_of(member_of(k)) for k in batch])
+            for position in batch:
+                document = documents.get(key_of(member_of(position)))
                 if document is not None and keep(document):
                     found.append(document)
                     if len(found) == limit:
-                        return found, (member if member != after[-1] else None)
-        return found, None
+                        return Page(found, encode_cursor(position))
+            scanned += 1
+            if scanned == MAX_BATCHES_PER_PAGE and batch:
+                return Page(found, encode_cursor(batch[-1]))
+        return Page(found, None)

@@ -1,38 +1,30 @@
 """What the lifespan builds once and every route and handler shares."""
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Protocol
 
-from dapr.ext.workflow.aio import DaprWorkflowClient
-from fastapi import Depends, Request
-
-from actors.clients import InventoryClient, OrderClient
+from actors.clients import InventoryActors, OrderActors
 from app.auth.service import Authenticator
+from app.checkout import Sagas
 from app.perimeter.idempotency import IdempotencyStore
 from app.perimeter.rate_limits import RateLimits
 from app.read_models import ReadModels
 from app.settings import AppSettings
-from app.sidecar import Sidecar
-from app.workflow_worker import WorkflowWorker
+
+
+class Readiness(Protocol):
+    async def checks(self) -> dict[str, bool]:
+        """Each dependency readiness depends on, and whether it is up now."""
 
 
 @dataclass(frozen=True)
 class Services:
     settings: AppSettings
-    sidecar: Sidecar
-    inventory: InventoryClient
-    orders: OrderClient
+    readiness: Readiness
+    inventory: InventoryActors
+    orders: OrderActors
+    sagas: Sagas
     read_models: ReadModels
-    workflows: DaprWorkflowClient
-    workflow_worker: WorkflowWorker
     auth: Authenticator
     rate_limits: RateLimits
     idempotency: IdempotencyStore
-
-
-def get_services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
-ServicesDep = Annotated[Services, Depends(get_services)]

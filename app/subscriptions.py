@@ -1,112 +1,107 @@
 """Event subscribers: read models from our own events, restocks from the warehouse.
 
-A handler answers SUCCESS, RETRY (an exception: the sidecar retries per the resiliency policy)
-or DROP for an event that can never succeed; the sidecar forwards dropped events to the
-dead-letter topic, whose handler keeps them for a person to look at.
+Every delivery is read with the CloudEvents SDK (structured or binary mode). A handler answers
+SUCCESS, RETRY (an exception: the sidecar retries per the resiliency policy) or DROP for an
+event that can never succeed; the sidecar forwards dropped events to the dead-letter topic,
+whose handler keeps them for a person to look at.
+
+Each consumer is idempotent on the key of what happened, not on the transport's event id: a
+restock on its shipment, an order or item document on its version.
 """
 
-import functools
+import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any, cast
 
 import structlog
+from cloudevents.core.v1.event import CloudEvent
 from dapr.ext.fastapi import DaprApp
-from fastapi import Body
+from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from actors.messages import ItemView
 from actors.outcome import Refused
-from app.observability.logs import bind
-from app.observability.metrics import EVENTS_CONSUMED, EVENTS_DROPPED
-from app.services import Services, ServicesDep
-from app.settings import ComponentNames
+from app.api.deps import ServicesDep
+from app.metrics import EVENTS_CONSUMED, EVENTS_DROPPED
+from app.services import Services
+from common.events import PLAIN_PAYLOAD_TYPE, InvalidEvent, read_event
+from common.observability.logs import bind
+from common.settings import ComponentNames
+from domain.errors import Conflict, NotFound
 
 log = structlog.get_logger(__name__)
 
 DEAD_LETTER_TOPIC = "deadletter"
-CATALOG_INDEX = "catalog:index"
-LOW_STOCK_ALERTS = "inventory:low-stock"
-ORDERS_INDEX = "orders:all"
-# Members are "<finished at>|<order id>", so they sort by when the saga ended.
-FINISHED_SAGAS = "sagas:finished"
+RESTOCKED = "inventory.restocked"
 SUCCESS, DROP = {"status": "SUCCESS"}, {"status": "DROP"}
-
-Event = Annotated[dict[str, Any], Body()]
-
-
-def catalog_key(sku: str) -> str:
-    return f"catalog:item:{sku}"
-
-
-def order_key(order_id: str) -> str:
-    return f"orders:summary:{order_id}"
-
-
-def customer_index(customer_id: str) -> str:
-    return f"orders:customer:{customer_id}"
 
 
 class Restocked(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=1, le=1_000_000)
+    quantity: int = Field(ge=1, le=1_000_000, strict=True)
     shipment_id: str = Field(min_length=1, max_length=128)
 
 
-def drop(event: dict[str, Any], reason: str) -> dict[str, str]:
-    log.warning("dropping event", reason=reason, event_type=event.get("type"))
-    return DROP
+class Dropped(Exception):
+    """The event can never be handled; `reason` is logged and it goes to the dead letters."""
 
 
-async def on_warehouse(event: Event, services: ServicesDep) -> dict[str, str]:
-    if event.get("type") != "inventory.restocked":
-        return drop(event, "not an inventory.restocked event")
-    if not event.get("id"):
-        return drop(event, "no event id to restock once by")
+def shipment_ref(shipment_id: str) -> str:
+    return f"shipment:{shipment_id}"
+
+
+async def on_warehouse(event: CloudEvent, services: Services) -> None:
+    """One restock per SKU and shipment, whatever the event id and however often the
+    publisher retries; the same shipment with another quantity is refused.
+
+    Accepted: a CloudEvent of type `inventory.restocked`, or a plain JSON payload a sidecar
+    published (wrapped by it, or raw); either way the data is {sku, quantity, shipment_id}."""
+    if event.get_type() not in (RESTOCKED, PLAIN_PAYLOAD_TYPE):
+        raise Dropped(
+            f"type {event.get_type()!r}: the warehouse topic takes {RESTOCKED} events or plain "
+            "JSON payloads {sku, quantity, shipment_id}"
+        )
     try:
-        restocked = Restocked.model_validate(event.get("data"))
+        restocked = Restocked.model_validate(_json_data(event))
     except ValidationError as error:
-        return drop(event, f"malformed data: {error.errors(include_url=False)}")
+        raise Dropped(f"malformed data: {error.errors(include_url=False)}") from error
+    ref = shipment_ref(restocked.shipment_id)
     try:
-        await services.inventory.restock(restocked.sku, restocked.quantity, ref=event["id"])
+        await services.inventory.restock(restocked.sku, restocked.quantity, ref)
     except Refused as refusal:
-        return drop(event, refusal.detail)
-    return SUCCESS
+        if refusal.is_a(NotFound, Conflict):
+            raise Dropped(refusal.detail) from refusal
+        raise
 
 
-async def on_inventory(event: Event, services: ServicesDep) -> dict[str, str]:
-    if event.get("type") == "inventory.low_stock":
-        await services.read_models.add_to_index(LOW_STOCK_ALERTS, event["id"])
-        return SUCCESS
-    if event.get("type") not in ("inventory.item_created", "inventory.item_updated"):
-        return SUCCESS
-    item = dict(event["data"])
-    version = item.pop("version")
-    await services.read_models.put_if_newer(catalog_key(item["sku"]), item, version)
-    await services.read_models.add_to_index(CATALOG_INDEX, item["sku"])
-    return SUCCESS
-
-
-async def on_orders(event: Event, services: ServicesDep) -> dict[str, str]:
-    order = event["data"]
-    summary = {
-        name: order[name]
-        for name in ("id", "customer_id", "status", "status_reason", "total_cents", "created_at")
-    }
+async def on_inventory(event: CloudEvent, services: Services) -> None:
+    data = _json_data(event)
     models = services.read_models
-    await models.put_if_newer(order_key(order["id"]), summary, version=len(order["history"]))
-    await models.add_to_index(ORDERS_INDEX, order["id"])
-    await models.add_to_index(customer_index(order["customer_id"]), order["id"])
-    if order["status"] != "pending":
-        await models.add_to_index(FINISHED_SAGAS, f"{order['history'][-1]['at']}|{order['id']}")
-    return SUCCESS
+    if event.get_type() == "inventory.low_stock":
+        await models.low_stock(data["sku"], {**data, "event_id": event.get_id()}, data["version"])
+        return
+    version = data["version"]
+    item = cast(ItemView, {name: value for name, value in data.items() if name != "version"})
+    if event.get_type() == "inventory.item_created":
+        await models.item_created(item, version, _time(event))
+    elif event.get_type() == "inventory.item_updated":
+        await models.item_changed(item, version)
 
 
-async def on_dead_letter(event: Event, services: ServicesDep) -> dict[str, str]:
+async def on_orders(event: CloudEvent, services: Services) -> None:
+    await services.read_models.order_changed(_json_data(event))
+
+
+async def on_dead_letter(event: CloudEvent, services: Services) -> None:
     log.error("dead-lettered event")
-    key = f"deadletter:{event.get('id')}"
-    await services.read_models.put_if_newer(key, {"event": event}, version=1)
-    return SUCCESS
+    attributes = {name: str(value) for name, value in event.get_attributes().items()}
+    document = {**attributes, "data": _json_data(event, strict=False)}
+    await services.read_models.dead_letter(event.get_id(), document)
+
+
+Handler = Callable[[CloudEvent, Services], Awaitable[None]]
 
 
 def install_subscriptions(dapr_app: DaprApp, names: ComponentNames) -> None:
@@ -122,21 +117,53 @@ def install_subscriptions(dapr_app: DaprApp, names: ComponentNames) -> None:
             route=f"/events/{topic}",
             dead_letter_topic=dead_letter,
         )
-        subscribe(_observed(topic, handler))
+        subscribe(_delivered(topic, handler))
 
 
-Handler = Callable[[dict[str, Any], Services], Awaitable[dict[str, str]]]
+def _delivered(topic: str, handler: Handler) -> Callable[..., Awaitable[dict[str, str]]]:
+    """Reads the delivery as a CloudEvent, binds it to every log line of its handling, and
+    counts it; an event that is not one, or that the handler drops, is dropped."""
 
+    async def handle(request: Request, services: ServicesDep) -> dict[str, str]:
+        try:
+            event = read_event(request.headers, await request.body())
+        except InvalidEvent as error:
+            return _drop(topic, f"not a CloudEvent 1.0: {error}")
+        with bind(topic=topic, event_id=event.get_id(), event_type=event.get_type()):
+            try:
+                await handler(event, services)
+            except Dropped as dropped:
+                return _drop(topic, str(dropped))
+            log.info("event handled", status="SUCCESS")
+        EVENTS_CONSUMED.labels(topic).inc()
+        return SUCCESS
 
-def _observed(topic: str, handler: Handler) -> Handler:
-    """Binds the event to every log line of its handling, and counts it."""
-
-    @functools.wraps(handler)
-    async def handle(event: Event, services: ServicesDep) -> dict[str, str]:
-        with bind(topic=topic, event_id=event.get("id"), event_type=event.get("type")):
-            answer = await handler(event, services)
-            log.info("event handled", status=answer["status"])
-        (EVENTS_DROPPED if answer is DROP else EVENTS_CONSUMED).labels(topic).inc()
-        return answer
-
+    handle.__name__ = f"on_{topic}"
     return handle
+
+
+def _drop(topic: str, reason: str) -> dict[str, str]:
+    log.warning("dropping event", reason=reason)
+    log.info("event handled", status="DROP")
+    EVENTS_DROPPED.labels(topic).inc()
+    return DROP
+
+
+def _json_data(event: CloudEvent, *, strict: bool = True) -> Any:
+    """The event's data as JSON, whether it came as JSON, as text or base64-encoded."""
+    data = event.get_data()
+    if isinstance(data, bytes | str):
+        try:
+            return json.loads(data)
+        except ValueError as error:
+            if strict:
+                raise Dropped("the data is not JSON") from error
+            return data.decode(errors="replace") if isinstance(data, bytes) else data
+    return data
+
+
+def _time(event: CloudEvent) -> str:
+    time = event.get_time()
+    if time is None:
+        raise Dropped("no time on the event")
+    return time.isoformat()

@@ -19,8 +19,9 @@ from typing import Any
 from bench import memory, scenarios
 from bench.report import ratios, targets, to_markdown
 from bench.stats import Figures
+from devstack.runfile import RunFile
 from devstack.runtime import PROJECT_ROOT, ensure_runtime, pinned_version
-from devstack.stack import RunFile, Stack
+from devstack.stack import Stack
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 # The benchmarks measure the service, not its rate limits; B5 reads the JSON log lines.

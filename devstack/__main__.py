@@ -5,8 +5,9 @@ import signal
 import sys
 import threading
 
+from devstack.runfile import RunFile
 from devstack.runtime import PROJECT_ROOT, ensure_runtime
-from devstack.stack import RunFile, Stack
+from devstack.stack import Stack
 
 
 def main() -> int:

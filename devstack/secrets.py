@@ -4,6 +4,8 @@ import json
 import secrets
 from pathlib import Path
 
+APPS = ("orders", "payments")
+
 
 def ensure_local_secrets(path: Path) -> None:
     """Creates the file on first run; later runs keep what it holds and add what is new."""
@@ -12,11 +14,13 @@ def ensure_local_secrets(path: Path) -> None:
         "jwt-signing-key": secrets.token_urlsafe(48),
         "admin-email": "admin@example.com",
         "admin-password": secrets.token_urlsafe(18),
-        "app-api-token": secrets.token_urlsafe(32),
-        "dapr-api-token": secrets.token_urlsafe(32),
+        "service-caller-key": secrets.token_urlsafe(48),
         "redis-password": secrets.token_urlsafe(24),
         "postgres-password": secrets.token_urlsafe(24),
     }
+    for app_id in APPS:
+        wanted[f"{app_id}-app-api-token"] = secrets.token_urlsafe(32)
+        wanted[f"{app_id}-dapr-api-token"] = secrets.token_urlsafe(32)
     merged = {**wanted, **existing}
     if merged != existing:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -24,8 +28,12 @@ def ensure_local_secrets(path: Path) -> None:
         path.chmod(0o600)
 
 
-def sidecar_tokens(path: Path) -> dict[str, str]:
-    """The token pair `dapr run` would pass to both daprd and the app: APP_API_TOKEN (the
-    sidecar presents it to the app) and DAPR_API_TOKEN (the app presents it to the sidecar)."""
+def sidecar_tokens(path: Path, app_id: str) -> dict[str, str]:
+    """The token pair of one app and its sidecar, as `dapr run` passes them to both:
+    APP_API_TOKEN (the sidecar presents it to the app) and DAPR_API_TOKEN (the app presents it
+    to the sidecar). Each app has its own, so one app's token opens no other sidecar."""
     stored = json.loads(path.read_text())
-    return {"APP_API_TOKEN": stored["app-api-token"], "DAPR_API_TOKEN": stored["dapr-api-token"]}
+    return {
+        "APP_API_TOKEN": stored[f"{app_id}-app-api-token"],
+        "DAPR_API_TOKEN": stored[f"{app_id}-dapr-api-token"],
+    }

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from devstack.processes import ManagedProcess, free_port, wait_until
+from devstack.runfile import PROFILES
 from devstack.runtime import PROJECT_ROOT
 
-PROFILES = ("embedded", "redis", "postgres")
 SERVER_TIMEOUT = 60.0
 
 Spawn = Callable[[str, list[str], Path, dict[str, str] | None], ManagedProcess]

@@ -1,124 +1,40 @@
-"""A local Dapr stack: placement, scheduler and each app beside its daprd, on loopback.
+"""A local Dapr stack: the control plane and each app replica beside its own daprd, on loopback.
 
-It reads the same Multi-App Run file as `dapr run -f dapr.yaml`, so `make run`, the test
-harness and a Dapr install all start the apps the same way. daprd runs in `workdir`, so the
-relative paths in components/ and config/ (SQLite files, the secrets file) land under
-`workdir/.data`.
+daprd runs in `workdir`, so the relative paths in components/ and config/ (SQLite files, the
+secrets file) land under `workdir/.data`. The stack starts each process and can start any one
+of them again (after a crash, or a fault a test injected); stopping stops them all.
 """
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
-import yaml
 
 from devstack.processes import ManagedProcess, free_port, wait_until
-from devstack.runtime import PROJECT_ROOT
+from devstack.runfile import AppSpec, RunFile
 from devstack.secrets import ensure_local_secrets, sidecar_tokens
-from devstack.servers import PROFILES, start_servers
+from devstack.servers import start_servers
 
 LOOPBACK = "127.0.0.1"
-EMBEDDED_COMPONENTS = PROJECT_ROOT / "components" / "embedded"
 STARTUP_TIMEOUT = 90.0
-
-
-@dataclass(frozen=True)
-class AppSpec:
-    app_id: str
-    command: list[str]
-    app_dir: Path
-    app_port: int
-    http_port: int
-    grpc_port: int
-    metrics_port: int
-    env: dict[str, str] = field(default_factory=dict)
-
-    def on_free_ports(self) -> "AppSpec":
-        return replace(
-            self,
-            app_port=free_port(),
-            http_port=free_port(),
-            grpc_port=free_port(),
-            metrics_port=free_port(),
-        )
-
-
-@dataclass(frozen=True)
-class RunFile:
-    """The parts of a Multi-App Run file (dapr.yaml) this stack uses."""
-
-    resources_paths: list[Path]
-    config_path: Path
-    log_level: str
-    env: dict[str, str]
-    apps: dict[str, AppSpec]
-    profile: str = "embedded"
-
-    def with_profile(self, profile: str) -> "RunFile":
-        """The same run with `components/<profile>` in place of `components/embedded`."""
-        if profile not in PROFILES:
-            raise ValueError(f"unknown profile {profile!r}: choose one of {', '.join(PROFILES)}")
-        paths = [
-            path.with_name(profile) if path == EMBEDDED_COMPONENTS else path
-            for path in self.resources_paths
-        ]
-        return replace(self, resources_paths=paths, profile=profile)
-
-    def with_trace_collector(self, endpoint: str, into: Path) -> "RunFile":
-        """Apps and sidecars export spans to one OTLP/HTTP collector at `endpoint` (a URL):
-        the apps through OTEL_EXPORTER_OTLP_ENDPOINT, the sidecars through a copy of the
-        Configuration, written to `into`, with its tracing exporter set."""
-        config: dict[str, Any] = yaml.safe_load(self.config_path.read_text())
-        address = endpoint.removeprefix("http://").removeprefix("https://").rstrip("/")
-        tracing = config["spec"].setdefault("tracing", {"samplingRate": "1"})
-        tracing["otel"] = {
-            "endpointAddress": address,
-            "isSecure": endpoint.startswith("https://"),
-            "protocol": "http",
-        }
-        into.parent.mkdir(parents=True, exist_ok=True)
-        into.write_text(yaml.safe_dump(config, sort_keys=False))
-        env = {**self.env, "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint}
-        return replace(self, config_path=into, env=env)
-
-    @classmethod
-    def load(cls, path: Path = PROJECT_ROOT / "dapr.yaml") -> "RunFile":
-        raw: dict[str, Any] = yaml.safe_load(path.read_text())
-        base = path.parent
-        common = raw.get("common", {})
-        env = {k: str(v) for k, v in common.get("env", {}).items()}
-        apps = {app["appID"]: _app_spec(app, base, env) for app in raw["apps"]}
-        return cls(
-            resources_paths=[(base / p).resolve() for p in common["resourcesPaths"]],
-            config_path=(base / common["configFilePath"]).resolve(),
-            log_level=common.get("logLevel", "info"),
-            env=env,
-            apps=apps,
-        )
-
-
-def _app_spec(app: dict[str, Any], base: Path, common_env: dict[str, str]) -> AppSpec:
-    return AppSpec(
-        app_id=app["appID"],
-        command=[str(part) for part in app["command"]],
-        app_dir=(base / app.get("appDirPath", ".")).resolve(),
-        app_port=int(app["appPort"]),
-        http_port=int(app["daprHTTPPort"]),
-        grpc_port=int(app["daprGRPCPort"]),
-        metrics_port=int(app["metricsPort"]),
-        env={**common_env, **{k: str(v) for k, v in app.get("env", {}).items()}},
-    )
+CONTROL_PLANE = ("placement", "scheduler")
 
 
 @dataclass
 class RunningApp:
+    """One replica of an app: the app process and its daprd."""
+
     spec: AppSpec
+    replica: int
     app: ManagedProcess
     daprd: ManagedProcess
     tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.spec.app_id if self.replica == 0 else f"{self.spec.app_id}-{self.replica}"
 
     @property
     def sidecar_headers(self) -> dict[str, str]:
@@ -127,16 +43,16 @@ class RunningApp:
         return {"dapr-api-token": token} if token else {}
 
     @property
-    def secrets_file(self) -> Path:
-        """The local secret store's file: daprd resolves the component's relative path from
-        its working directory."""
-        return self.daprd.cwd / ".data" / "secrets.json"
-
-    @property
     def app_headers(self) -> dict[str, str]:
         """What this app's sidecar presents when it calls the app."""
         token = self.tokens.get("APP_API_TOKEN")
         return {"dapr-api-token": token} if token else {}
+
+    @property
+    def secrets_file(self) -> Path:
+        """The local secret store's file: daprd resolves the component's relative path from
+        its working directory."""
+        return self.daprd.cwd / ".data" / "secrets.json"
 
     @property
     def url(self) -> str:
@@ -148,98 +64,117 @@ class RunningApp:
 
 
 @dataclass
+class Member:
+    """One placement or scheduler process; its ports stay for the stack's life, so a member
+    started again finds its peers (and a scheduler its etcd data) where they were."""
+
+    kind: str
+    index: int
+    name: str
+    port: int = field(default_factory=free_port)
+    health_port: int = field(default_factory=free_port)
+    peer_port: int = field(default_factory=free_port)
+    client_port: int = field(default_factory=free_port)
+    process: ManagedProcess | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{LOOPBACK}:{self.port}"
+
+
+@dataclass
 class Stack:
     bin_dir: Path
     workdir: Path
     run_file: RunFile
-    placement_port: int = field(default_factory=free_port)
-    scheduler_port: int = field(default_factory=free_port)
-    placement_health_port: int = field(default_factory=free_port)
-    scheduler_health_port: int = field(default_factory=free_port)
-    # Fixed for the stack's life: a restarted scheduler reopens its etcd data with them.
-    scheduler_etcd_ports: tuple[int, int] = field(
-        default_factory=lambda: (free_port(), free_port())
-    )
+    # 1, or 3 for a highly available control plane (placement Raft, one scheduler etcd).
+    control_plane_size: int = 1
     processes: list[ManagedProcess] = field(default_factory=list)
-    apps: dict[str, RunningApp] = field(default_factory=dict)
+    members: dict[str, list[Member]] = field(default_factory=dict)
+    replicas: dict[str, list[RunningApp]] = field(default_factory=dict)
     cleanups: list[Callable[[], None]] = field(default_factory=list)
-    tokens: dict[str, str] = field(default_factory=dict)
-    control_plane: dict[str, ManagedProcess] = field(default_factory=dict)
+
+    @property
+    def apps(self) -> dict[str, RunningApp]:
+        """The first replica of each app."""
+        return {app_id: running[0] for app_id, running in self.replicas.items()}
 
     @property
     def log_dir(self) -> Path:
         return self.workdir / ".data" / "logs"
 
+    @property
+    def secrets_path(self) -> Path:
+        return self.workdir / ".data" / "secrets.json"
+
     def start_control_plane(self) -> None:
         data = self.workdir / ".data"
         data.mkdir(parents=True, exist_ok=True)
-        ensure_local_secrets(data / "secrets.json")
-        self.tokens = sidecar_tokens(data / "secrets.json")
+        ensure_local_secrets(self.secrets_path)
         start_servers(
-            self.run_file.profile, data, data / "secrets.json", self._spawn, self.cleanups.append
+            self.run_file.profile, data, self.secrets_path, self._spawn, self.cleanups.append
         )
-        self.start_control_plane_service("placement")
-        self.start_control_plane_service("scheduler")
+        for kind in CONTROL_PLANE:
+            self.members[kind] = [
+                Member(kind, i, kind if self.control_plane_size == 1 else f"{kind}-{i}")
+                for i in range(self.control_plane_size)
+            ]
+        for member in self.all_members():
+            self.start_member(member, wait=False)
+        for member in self.all_members():
+            assert member.process is not None
+            _wait_answers(
+                f"http://{LOOPBACK}:{member.health_port}/healthz", member.name, [member.process]
+            )
 
-    def start_control_plane_service(self, name: str) -> None:
-        """Starts placement or scheduler on the stack's ports, again after a kill as well."""
-        argv, health_port = {
-            "placement": (self._placement_argv, self.placement_health_port),
-            "scheduler": (self._scheduler_argv, self.scheduler_health_port),
-        }[name]
-        process = self._spawn(name, argv(), self.workdir)
-        self.control_plane[name] = process
-        _wait_answers(f"http://{LOOPBACK}:{health_port}/healthz", name, [process])
+    def all_members(self) -> list[Member]:
+        return [member for kind in CONTROL_PLANE for member in self.members[kind]]
 
-    def kill_control_plane_service(self, name: str) -> None:
-        self.control_plane[name].kill()
+    def start_member(self, member: Member, *, wait: bool = True) -> None:
+        """Starts a placement or scheduler member, again after a kill as well."""
+        argv = (
+            self._placement_argv(member)
+            if member.kind == "placement"
+            else self._scheduler_argv(member)
+        )
+        member.process = self._spawn(member.name, argv, self.workdir)
+        if wait:
+            url = f"http://{LOOPBACK}:{member.health_port}/healthz"
+            _wait_answers(url, member.name, [member.process])
 
     def start_app(
         self, spec: AppSpec, *, wait_ready_path: str | None = "/health/ready"
     ) -> RunningApp:
-        app = self._spawn(spec.app_id, self._app_argv(spec), spec.app_dir, self._app_env(spec))
-        daprd = self._spawn(
-            f"daprd-{spec.app_id}", self._daprd_argv(spec), self.workdir, self.tokens
-        )
-        running = RunningApp(spec, app, daprd, self.tokens)
-        self.apps[spec.app_id] = running
+        """Starts one more replica of the app beside its own daprd."""
+        replica = len(self.replicas.get(spec.app_id, []))
+        tokens = sidecar_tokens(self.secrets_path, spec.app_id)
+        name = spec.app_id if replica == 0 else f"{spec.app_id}-{replica}"
+        app = self._spawn(name, self._app_argv(spec), spec.app_dir, self._app_env(spec, tokens))
+        daprd = self._spawn(f"daprd-{name}", self._daprd_argv(spec), self.workdir, tokens)
+        running = RunningApp(spec, replica, app, daprd, tokens)
+        self.replicas.setdefault(spec.app_id, []).append(running)
         self.wait_ready(running, wait_ready_path)
         return running
 
-    def crash_and_restart(self, app_id: str) -> None:
-        """SIGKILLs the app (not its sidecar), as a crash would, and starts it again."""
-        self.kill_app(app_id)
-        self.revive_app(app_id)
-
-    def kill_app(self, app_id: str) -> None:
-        self.apps[app_id].app.kill()
-
-    def revive_app(self, app_id: str) -> None:
-        """Starts a killed app again beside its sidecar and waits until it is ready."""
-        running = self.apps[app_id]
+    def start_app_process(self, running: RunningApp, *, wait: bool = True) -> None:
+        """Starts the app of a replica again, beside its sidecar."""
         spec = running.spec
-        running.app = self._spawn(
-            spec.app_id, self._app_argv(spec), spec.app_dir, self._app_env(spec)
-        )
-        self.wait_ready(running)
+        env = self._app_env(spec, running.tokens)
+        running.app = self._spawn(running.name, self._app_argv(spec), spec.app_dir, env)
+        if wait:
+            self.wait_ready(running)
 
-    def kill_sidecar(self, app_id: str) -> None:
-        """SIGKILLs the app's daprd, as a crash would; the app keeps running."""
-        self.apps[app_id].daprd.kill()
-
-    def start_sidecar(self, app_id: str) -> None:
-        """Starts the app's daprd again on the same ports and waits for it to answer."""
-        running = self.apps[app_id]
-        running.daprd = self._spawn(
-            f"daprd-{app_id}", self._daprd_argv(running.spec), self.workdir, self.tokens
-        )
+    def start_sidecar(self, running: RunningApp) -> None:
+        """Starts the daprd of a replica again on the same ports and waits for it to answer."""
+        argv = self._daprd_argv(running.spec)
+        running.daprd = self._spawn(f"daprd-{running.name}", argv, self.workdir, running.tokens)
         self.wait_ready(running, ready_path=None)
 
     def wait_ready(self, running: RunningApp, ready_path: str | None = "/health/ready") -> None:
         watch = [running.app, running.daprd]
         _wait_answers(f"{running.dapr_url}/v1.0/healthz", running.daprd.name, watch)
         if ready_path is not None:
-            _wait_answers(running.url + ready_path, running.spec.app_id, watch)
+            _wait_answers(running.url + ready_path, running.name, watch)
 
     def stop(self) -> None:
         """Apps first, then their sidecars, then the control plane."""
@@ -260,38 +195,52 @@ class Stack:
         self.processes.append(process.start())
         return process
 
-    def _placement_argv(self) -> list[str]:
+    def _placement_argv(self, member: Member) -> list[str]:
+        peers = ",".join(
+            f"dapr-placement-{peer.index}={LOOPBACK}:{peer.peer_port}"
+            for peer in self.members["placement"]
+        )
         return [
             str(self.bin_dir / "placement"),
+            f"--id=dapr-placement-{member.index}",
             f"--listen-address={LOOPBACK}",
-            f"--port={self.placement_port}",
+            f"--port={member.port}",
             f"--healthz-listen-address={LOOPBACK}",
-            f"--healthz-port={self.placement_health_port}",
+            f"--healthz-port={member.health_port}",
             f"--metrics-listen-address={LOOPBACK}",
             f"--metrics-port={free_port()}",
-            f"--initial-cluster=dapr-placement-0={LOOPBACK}:{free_port()}",
+            f"--initial-cluster={peers}",
             f"--log-level={self.run_file.log_level}",
         ]
 
-    def _scheduler_argv(self) -> list[str]:
+    def _scheduler_argv(self, member: Member) -> list[str]:
+        peers = ",".join(
+            f"dapr-scheduler-server-{peer.index}=http://{LOOPBACK}:{peer.peer_port}"
+            for peer in self.members["scheduler"]
+        )
+        data = (
+            self.workdir / ".data" / (member.name if self.control_plane_size > 1 else "scheduler")
+        )
         return [
             str(self.bin_dir / "scheduler"),
+            f"--id=dapr-scheduler-server-{member.index}",
             f"--listen-address={LOOPBACK}",
-            f"--port={self.scheduler_port}",
+            f"--port={member.port}",
             f"--healthz-listen-address={LOOPBACK}",
-            f"--healthz-port={self.scheduler_health_port}",
+            f"--healthz-port={member.health_port}",
             f"--metrics-listen-address={LOOPBACK}",
             f"--metrics-port={free_port()}",
-            f"--etcd-data-dir={self.workdir / '.data' / 'scheduler'}",
+            f"--etcd-data-dir={data}",
             f"--etcd-client-listen-address={LOOPBACK}",
-            f"--etcd-client-port={self.scheduler_etcd_ports[0]}",
-            "--etcd-initial-cluster="
-            f"dapr-scheduler-server-0=http://{LOOPBACK}:{self.scheduler_etcd_ports[1]}",
+            f"--etcd-client-port={member.client_port}",
+            f"--etcd-initial-cluster={peers}",
             f"--log-level={self.run_file.log_level}",
         ]
 
     def _daprd_argv(self, spec: AppSpec) -> list[str]:
         resources = [f"--resources-path={path}" for path in self.run_file.resources_paths]
+        placements = ",".join(member.address for member in self.members["placement"])
+        schedulers = ",".join(member.address for member in self.members["scheduler"])
         return [
             str(self.bin_dir / "daprd"),
             f"--app-id={spec.app_id}",
@@ -305,8 +254,8 @@ class Stack:
             f"--dapr-internal-grpc-port={free_port()}",
             f"--metrics-listen-address={LOOPBACK}",
             f"--metrics-port={spec.metrics_port}",
-            f"--placement-host-address={LOOPBACK}:{self.placement_port}",
-            f"--scheduler-host-address={LOOPBACK}:{self.scheduler_port}",
+            f"--placement-host-address={placements}",
+            f"--scheduler-host-address={schedulers}",
             f"--config={self.run_file.config_path}",
             *resources,
             f"--log-level={self.run_file.log_level}",
@@ -319,7 +268,7 @@ class Stack:
             command[0] = sys.executable
         return command
 
-    def _app_env(self, spec: AppSpec) -> dict[str, str]:
+    def _app_env(self, spec: AppSpec, tokens: dict[str, str]) -> dict[str, str]:
         return {
             **spec.env,
             "PYTHONUNBUFFERED": "1",
@@ -327,8 +276,13 @@ class Stack:
             "APP_PORT": str(spec.app_port),
             "DAPR_HTTP_PORT": str(spec.http_port),
             "DAPR_GRPC_PORT": str(spec.grpc_port),
-            **self.tokens,
+            **tokens,
         }
+
+
+def replica_spec(spec: AppSpec, replica: int) -> AppSpec:
+    """The first replica keeps the run file's ports; the others get free ones."""
+    return spec if replica == 0 else spec.on_free_ports()
 
 
 def _wait_answers(url: str, name: str, watch: list[ManagedProcess]) -> None:

@@ -25,3 +25,12 @@ class NotReserved(DomainError):
 
 class IllegalTransition(DomainError):
     pass
+
+
+class NotFound(DomainError):
+    """The item or order does not exist."""
+
+
+class Conflict(DomainError):
+    """The same key was used before for something else: another item definition, other order
+    lines, another quantity for the same shipment."""

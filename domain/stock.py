@@ -9,7 +9,7 @@ record answers exactly as one holding them all.
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.errors import NotReserved, OutOfStock, ReservationClosed
+from domain.errors import Conflict, NotReserved, OutOfStock, ReservationClosed
 
 
 @dataclass(frozen=True)
@@ -78,11 +78,16 @@ class Stock:
         return self.committed[order_id]
 
     def restock(self, quantity: int, ref: str) -> int:
-        """Adds units once per `ref` (a shipment or event id); a repeat adds nothing and
-        answers what the first added."""
+        """Adds units once per `ref` (a shipment, or an API caller's key); a repeat adds
+        nothing and answers what the first added. The same `ref` with another quantity is
+        not a repeat but a mistake, and is refused."""
         if quantity <= 0:
             raise ValueError("quantity must be positive")
         if ref in self.restocks:
+            if self.restocks[ref] != quantity:
+                raise Conflict(
+                    f"{self.sku}: {ref} restocked {self.restocks[ref]} units, not {quantity}"
+                )
             return self.restocks[ref]
         self.restocks[ref] = quantity
         self._change_available(quantity)

@@ -4,32 +4,47 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.observability import metrics
-from app.observability.logs import configure_logging
-from app.observability.requests import RequestContextMiddleware
-from app.observability.tracing import configure_tracing, instrument, shutdown_tracing
-from app.perimeter.app_token import AppTokenMiddleware
-from app.perimeter.edge import EdgeMiddleware
-from app.problems import install_problem_handlers, problem
-from app.settings import ComponentNames, PerimeterSettings, SidecarSettings
-from app.sidecar import Sidecar, connect
+from common.caller import HEADER as CALLER_ASSERTION
+from common.caller import CallerKey, InvalidCaller
+from common.observability import metrics
+from common.observability.logs import configure_logging
+from common.observability.requests import RequestContextMiddleware
+from common.observability.tracing import configure_tracing, instrument, shutdown_tracing
+from common.perimeter.app_token import AppTokenMiddleware
+from common.perimeter.edge import EdgeMiddleware
+from common.problems import install_problem_handlers, problem
+from common.settings import ComponentNames, EdgeSettings, SidecarSettings
+from common.sidecar import Sidecar, connect
+from common.state import DaprDocuments
 from payments.ledger import SLOW_TOKEN, Charge, NotConfirmable, UnknownToken, charge_id_for
 from payments.store import ChargeStore
 
 log = logging.getLogger(__name__)
 
 
-class PaymentsSettings(BaseSettings):
+class ProviderSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PAYMENTS_", extra="ignore")
 
     slow_delay_seconds: float = Field(8.0, ge=0)
-    orders_app_id: str = "orders"
+    # Names the secret whose key verifies that a charge or refund comes from `orders`.
+    caller_key_secret: str = "service-caller-key"
+
+
+@dataclass(frozen=True)
+class PaymentsSettings:
+    """Everything `payments` reads from its environment, by concern."""
+
+    sidecar: SidecarSettings = field(default_factory=SidecarSettings)
+    components: ComponentNames = field(default_factory=ComponentNames)
+    provider: ProviderSettings = field(default_factory=ProviderSettings)
+    edge: EdgeSettings = field(default_factory=EdgeSettings)
 
 
 class ChargeRequest(BaseModel):
@@ -50,8 +65,10 @@ class ChargeView(BaseModel):
 
 
 class Payments:
-    def __init__(self, sidecar: Sidecar, charges: ChargeStore, settings: PaymentsSettings) -> None:
-        self.sidecar, self.charges, self.settings = sidecar, charges, settings
+    def __init__(
+        self, sidecar: Sidecar, charges: ChargeStore, settings: PaymentsSettings, key: CallerKey
+    ) -> None:
+        self.sidecar, self.charges, self.settings, self.caller_key = sidecar, charges, settings, key
 
 
 def _payments(request: Request) -> Payments:
@@ -60,15 +77,25 @@ def _payments(request: Request) -> Payments:
 
 
 PaymentsDep = Annotated[Payments, Depends(_payments)]
-CALLER_APP_ID = "dapr-caller-app-id"
 
 
-def _from_orders(request: Request, payments: PaymentsDep) -> None:
-    """Only `orders` charges and refunds. Its sidecar names the caller; the app token proves
-    the call came through our own sidecar. With mTLS (deployments/), the access-control policy
-    of the payments Configuration enforces the same before the call gets here."""
-    if request.headers.get(CALLER_APP_ID) != payments.settings.orders_app_id:
-        raise HTTPException(403, f"Only {payments.settings.orders_app_id!r} may do this.")
+async def _from_orders(request: Request, payments: PaymentsDep) -> None:
+    """Only `orders` charges and refunds: it signs each call with a caller assertion made for
+    exactly this request (common/caller.py), which no header a client sets can stand in for.
+    The app token proves the call came through our own sidecar; with mTLS (deployments/), the
+    access-control policy of the payments Configuration also refuses other callers."""
+    orders = payments.settings.components.orders_app_id
+    assertion = request.headers.get(CALLER_ASSERTION)
+    if assertion is None:
+        raise HTTPException(403, f"Only {orders!r} may do this: no caller assertion.")
+    try:
+        caller = payments.caller_key.verify(
+            assertion, request.method, request.url.path, await request.body()
+        )
+    except InvalidCaller as error:
+        raise HTTPException(403, f"Only {orders!r} may do this: {error}.") from error
+    if caller != orders:
+        raise HTTPException(403, f"Only {orders!r} may do this, not {caller!r}.")
 
 
 FromOrders = Depends(_from_orders)
@@ -79,24 +106,26 @@ def create_app(settings: PaymentsSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with connect(SidecarSettings()) as sidecar:
-            charges = ChargeStore(sidecar.dapr, ComponentNames().statestore)
-            app.state.payments = Payments(sidecar, charges, settings)
+        names = settings.components
+        async with connect(settings.sidecar) as sidecar:
+            charges = ChargeStore(DaprDocuments(sidecar.dapr, names.statestore))
+            secret_name = settings.provider.caller_key_secret
+            secret = await sidecar.dapr.get_secret(names.secretstore, secret_name)
+            key = CallerKey(secret.secret[secret_name], names.payments_app_id)
+            app.state.payments = Payments(sidecar, charges, settings, key)
             yield
         shutdown_tracing()
 
     configure_logging("payments")
     configure_tracing("payments")
     app = FastAPI(title="payments", version="0.1.0", lifespan=lifespan)
-    install_problem_handlers(app, domain=False)
+    install_problem_handlers(app)
     app.add_exception_handler(UnknownToken, lambda _r, e: problem(422, str(e)))
     app.add_exception_handler(NotConfirmable, lambda _r, e: problem(409, str(e)))
     app.include_router(_routes())
     # Only sidecars reach payments: every charge route wants the token its daprd presents.
-    perimeter = PerimeterSettings()
-    token = perimeter.app_api_token.get_secret_value() if perimeter.app_api_token else None
-    app.add_middleware(AppTokenMiddleware, token=token, paths=("/charges",))
-    app.add_middleware(EdgeMiddleware, max_body_bytes=perimeter.max_body_bytes)
+    app.add_middleware(AppTokenMiddleware, token=settings.edge.app_token, paths=("/charges",))
+    app.add_middleware(EdgeMiddleware, max_body_bytes=settings.edge.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(metrics.router)
     instrument(app)
@@ -129,7 +158,7 @@ def _routes() -> APIRouter:
         stored = await payments.charges.change(wanted.charge_id, lambda current: current or wanted)
         if body.payment_token == SLOW_TOKEN:
             # Captured first, answered late: the caller's timeout must lead to a refund.
-            await asyncio.sleep(payments.settings.slow_delay_seconds)
+            await asyncio.sleep(payments.settings.provider.slow_delay_seconds)
         return ChargeView.model_validate(stored.to_dict())
 
     @router.get("/charges/{charge_id}")
@@ -177,7 +206,7 @@ def _order_of(charge_id: str) -> str:
 async def _tell_orders(payments: Payments, charge: Charge) -> None:
     """Calls `orders` back by app-id; if this fails, the saga's timeout refunds the charge."""
     response = await payments.sidecar.invoke(
-        payments.settings.orders_app_id,
+        payments.settings.components.orders_app_id,
         "internal/payments/confirmed",
         verb="POST",
         json={"order_id": charge.order_id, "charge_id": charge.charge_id},

@@ -2,19 +2,16 @@
 
 from collections.abc import Callable
 
-from dapr.aio.clients import DaprClient
-
-from app.state import Document, compare_and_swap, read_document
+from common.state import Document, Documents, compare_and_swap, read_document
 from payments.ledger import Charge
 
 
 class ChargeStore:
-    def __init__(self, dapr: DaprClient, store: str) -> None:
-        self._dapr = dapr
+    def __init__(self, store: Documents) -> None:
         self._store = store
 
     async def get(self, charge_id: str) -> Charge | None:
-        document = await read_document(self._dapr, self._store, _key(charge_id))
+        document = await read_document(self._store, _key(charge_id))
         return Charge.from_dict(document) if document else None
 
     async def change(self, charge_id: str, decide: Callable[[Charge | None], Charge]) -> Charge:
@@ -28,7 +25,7 @@ class ChargeStore:
             decided[:] = [charge]
             return None if charge.to_dict() == current else charge.to_dict()
 
-        await compare_and_swap(self._dapr, self._store, _key(charge_id), on_document)
+        await compare_and_swap(self._store, _key(charge_id), on_document)
         return decided[0]
 
 

@@ -12,6 +12,30 @@ from typing import Any
 
 from dapr.ext.workflow import DaprWorkflowContext, RetryPolicy, TaskFailedError, when_all, when_any
 
+from workflows.activities import (
+    cancel_order,
+    charge_payment,
+    commit_line,
+    confirm_order,
+    notify,
+    order_status,
+    refund_payment,
+    release_line,
+    reserve_line,
+)
+from workflows.messages import (
+    CancelRequest,
+    ChargeRequest,
+    ChargeResult,
+    CheckoutInput,
+    ConfirmRequest,
+    LineRequest,
+    NotifyRequest,
+    OrderRequest,
+    ReservedLine,
+    SagaResult,
+)
+from workflows.payments import PaymentsUnavailable, PaymentTimeout
 from workflows.progress import Progress, utc_iso
 
 log = logging.getLogger(__name__)
@@ -39,7 +63,7 @@ RESERVE_RETRY = COMPENSATION_RETRY
 # While payments is down (or its circuit breaker open) a charge waits: 1+2+4+8+10+10 s.
 PAYMENT_ATTEMPTS = 7
 
-Saga = Generator[Any, Any, dict[str, Any]]
+Saga = Generator[Any, Any, Any]
 
 
 class Cancelled(Exception):
@@ -50,38 +74,46 @@ class Cancelled(Exception):
         self.reason, self.charged = reason, charged
 
 
-def checkout(ctx: DaprWorkflowContext, order: dict[str, Any]) -> Saga:
-    """`order`: {lines: [{sku, quantity}], total_cents, currency, payment_token,
-    payment_action_timeout_seconds}; the instance id is the order id."""
+def checkout(ctx: DaprWorkflowContext, order: CheckoutInput) -> Generator[Any, Any, SagaResult]:
+    """The instance id is the order id."""
     progress = Progress(ctx)
-    status = yield ctx.call_activity("order_status", input=ctx.instance_id, retry_policy=STEP_RETRY)
+    status = yield ctx.call_activity(order_status, input=ctx.instance_id, retry_policy=STEP_RETRY)
     if status != "pending":
-        return {"status": status, "replayed": True}
+        return {"status": status, "reason": None, "replayed": True}
     cancel = ctx.wait_for_external_event(CANCEL_EVENT)
     try:
         yield from _reserve(ctx, progress, order, cancel)
         yield from _charge(ctx, progress, order, cancel)
     except Cancelled as cancelled:
-        return (yield from _compensate(ctx, progress, order, cancelled))
-    return (yield from _confirm(ctx, progress, order))
+        yield from _compensate(ctx, progress, order, cancelled)
+        return {"status": "cancelled", "reason": cancelled.reason, "replayed": False}
+    yield from _confirm(ctx, progress, order)
+    return {"status": "confirmed", "reason": None, "replayed": False}
+
+
+def _unless_cancelled(progress: Progress, cancel: Any, waits: list[Any], *, charged: bool) -> Saga:
+    """Waits for the first of `waits` or the customer's cancel; a cancel that comes first ends
+    the running step and cancels the order. Answers the task that finished."""
+    first = yield when_any([*waits, cancel])
+    if first is cancel:
+        progress.end("interrupted", "cancelled by the customer")
+        raise Cancelled("cancelled_by_customer", charged=charged)
+    return first
 
 
 def _reserve(
-    ctx: DaprWorkflowContext, progress: Progress, order: dict[str, Any], cancel: Any
+    ctx: DaprWorkflowContext, progress: Progress, order: CheckoutInput, cancel: Any
 ) -> Saga:
     progress.begin("reserve_stock", max_attempts=RESERVE_RETRY.max_number_of_attempts)
     reserving: Any = when_all(
         [
-            ctx.call_activity("reserve_line", input=_line(ctx, line), retry_policy=RESERVE_RETRY)
+            ctx.call_activity(reserve_line, input=_line(ctx, line), retry_policy=RESERVE_RETRY)
             for line in order["lines"]
         ]
     )
-    first = yield when_any([reserving, cancel])
-    if first is cancel:
-        progress.end("interrupted", "cancelled by the customer")
-        raise Cancelled("cancelled_by_customer", charged=False)
+    yield from _unless_cancelled(progress, cancel, [reserving], charged=False)
     try:
-        results: list[dict[str, Any]] = reserving.get_result()
+        results: list[ReservedLine] = reserving.get_result()
     except TaskFailedError as error:
         progress.end("failed", error.details.message)
         raise Cancelled("reservation_failed", charged=False) from error
@@ -90,151 +122,130 @@ def _reserve(
         progress.end("failed", f"out of stock: {', '.join(short)}")
         raise Cancelled("out_of_stock", charged=False)
     progress.end()
-    return {}
 
 
 def _charge(
-    ctx: DaprWorkflowContext, progress: Progress, order: dict[str, Any], cancel: Any
+    ctx: DaprWorkflowContext, progress: Progress, order: CheckoutInput, cancel: Any
 ) -> Saga:
     progress.begin("charge_payment", max_attempts=PAYMENT_ATTEMPTS)
-    request = {
+    request: ChargeRequest = {
         "order_id": ctx.instance_id,
         "amount_cents": order["total_cents"],
         "currency": order["currency"],
         "payment_token": order["payment_token"],
     }
-    charge: dict[str, Any] = {}
-    for attempt in range(1, PAYMENT_ATTEMPTS + 1):
-        # No activity retries: the sidecar's resiliency policy retries each call, and only an
-        # unavailable provider (not a timeout, whose charge may have happened) is worth a wait.
-        charging: Any = ctx.call_activity("charge_payment", input=request)
-        first = yield when_any([charging, cancel])
-        if first is cancel:
-            progress.end("interrupted", "cancelled by the customer")
-            raise Cancelled("cancelled_by_customer", charged=True)
-        try:
-            charge = charging.get_result()
-            break
-        except TaskFailedError as error:
-            unavailable = error.details.error_type == "PaymentsUnavailable"
-            if unavailable and attempt < PAYMENT_ATTEMPTS:
-                progress.retrying(attempt + 1, error.details.message)
-                pause = ctx.create_timer(timedelta(seconds=min(2**attempt, 10)))
-                if (yield when_any([pause, cancel])) is cancel:
-                    progress.end("interrupted", "cancelled by the customer")
-                    raise Cancelled("cancelled_by_customer", charged=True) from error
-                continue
-            timed_out = error.details.error_type == "PaymentTimeout"
-            progress.end("failed", error.details.message)
-            raise Cancelled(
-                "payment_timeout" if timed_out else "payment_failed", charged=True
-            ) from error
+    charge = yield from _charge_until_answered(ctx, progress, request, cancel)
     if charge["status"] in ("declined", "rejected"):
         progress.end("failed", "declined")
         raise Cancelled("payment_declined", charged=True)
     if charge["status"] == "requires_action":
         progress.end("waiting", "the customer must confirm the payment")
         yield from _await_customer(ctx, progress, order, cancel)
-        return {}
+        return
     if charge["status"] != "captured":
         progress.end("failed", charge["status"])
         raise Cancelled("payment_failed", charged=True)
     progress.end()
-    return {}
+
+
+def _charge_until_answered(
+    ctx: DaprWorkflowContext, progress: Progress, request: ChargeRequest, cancel: Any
+) -> Generator[Any, Any, ChargeResult]:
+    """No activity retries: the sidecar's resiliency policy retries each call, and only an
+    unavailable provider (not a timeout, whose charge may have happened) is worth a wait."""
+    for attempt in range(1, PAYMENT_ATTEMPTS + 1):
+        charging: Any = ctx.call_activity(charge_payment, input=request)
+        yield from _unless_cancelled(progress, cancel, [charging], charged=True)
+        try:
+            result: ChargeResult = charging.get_result()
+            return result
+        except TaskFailedError as error:
+            if _failed_with(error, PaymentsUnavailable) and attempt < PAYMENT_ATTEMPTS:
+                progress.retrying(attempt + 1, error.details.message)
+                pause = ctx.create_timer(timedelta(seconds=min(2**attempt, 10)))
+                yield from _unless_cancelled(progress, cancel, [pause], charged=True)
+                continue
+            progress.end("failed", error.details.message)
+            timed_out = _failed_with(error, PaymentTimeout)
+            reason = "payment_timeout" if timed_out else "payment_failed"
+            raise Cancelled(reason, charged=True) from error
+    raise AssertionError("the last attempt either answers or cancels")
 
 
 def _await_customer(
-    ctx: DaprWorkflowContext, progress: Progress, order: dict[str, Any], cancel: Any
+    ctx: DaprWorkflowContext, progress: Progress, order: CheckoutInput, cancel: Any
 ) -> Saga:
     progress.begin("await_payment_confirmation")
     confirmed = ctx.wait_for_external_event(PAYMENT_CONFIRMED_EVENT)
     timeout = ctx.create_timer(timedelta(seconds=order["payment_action_timeout_seconds"]))
-    first = yield when_any([confirmed, timeout, cancel])
-    if first is cancel:
-        progress.end("interrupted", "cancelled by the customer")
-        raise Cancelled("cancelled_by_customer", charged=True)
+    first = yield from _unless_cancelled(progress, cancel, [confirmed, timeout], charged=True)
     if first is timeout:
         progress.end("failed", "the customer did not confirm in time")
         raise Cancelled("payment_timeout", charged=True)
     progress.end()
-    return {}
 
 
-def _confirm(ctx: DaprWorkflowContext, progress: Progress, order: dict[str, Any]) -> Saga:
+def _confirm(ctx: DaprWorkflowContext, progress: Progress, order: CheckoutInput) -> Saga:
     """Past the charge, only retries: committing held stock and confirming cannot be refused."""
     progress.begin("commit_stock", max_attempts=COMPENSATION_RETRY.max_number_of_attempts)
     yield when_all(
         [
-            ctx.call_activity(
-                "commit_line", input=_line(ctx, line), retry_policy=COMPENSATION_RETRY
-            )
+            ctx.call_activity(commit_line, input=_line(ctx, line), retry_policy=COMPENSATION_RETRY)
             for line in order["lines"]
         ]
     )
     progress.end()
     progress.begin("confirm_order", max_attempts=COMPENSATION_RETRY.max_number_of_attempts)
-    at = utc_iso(ctx.current_utc_datetime)
-    yield ctx.call_activity(
-        "confirm_order",
-        input={"order_id": ctx.instance_id, "at": at},
-        retry_policy=COMPENSATION_RETRY,
-    )
+    confirming: ConfirmRequest = {
+        "order_id": ctx.instance_id,
+        "at": utc_iso(ctx.current_utc_datetime),
+    }
+    yield ctx.call_activity(confirm_order, input=confirming, retry_policy=COMPENSATION_RETRY)
     progress.end()
     progress.begin("notify_customer", max_attempts=STEP_RETRY.max_number_of_attempts)
     try:
-        yield ctx.call_activity(
-            "notify",
-            input={"order_id": ctx.instance_id, "event": "confirmed"},
-            retry_policy=STEP_RETRY,
-        )
+        notice: NotifyRequest = {"order_id": ctx.instance_id, "event": "confirmed"}
+        yield ctx.call_activity(notify, input=notice, retry_policy=STEP_RETRY)
         progress.end()
     except TaskFailedError as error:
         progress.end("failed", error.details.message)  # the order stays confirmed
     if not ctx.is_replaying:
         log.info("order %s confirmed", ctx.instance_id)
-    return {"status": "confirmed", "reason": None}
 
 
 def _compensate(
-    ctx: DaprWorkflowContext, progress: Progress, order: dict[str, Any], cancelled: Cancelled
+    ctx: DaprWorkflowContext, progress: Progress, order: CheckoutInput, cancelled: Cancelled
 ) -> Saga:
     """Undoes in reverse order; each compensation is idempotent and safe when nothing was done."""
+    attempts = COMPENSATION_RETRY.max_number_of_attempts
     if cancelled.charged:
-        progress.begin(
-            "refund_payment",
-            compensation=True,
-            max_attempts=COMPENSATION_RETRY.max_number_of_attempts,
-        )
-        yield ctx.call_activity(
-            "refund_payment", input={"order_id": ctx.instance_id}, retry_policy=COMPENSATION_RETRY
-        )
+        progress.begin("refund_payment", compensation=True, max_attempts=attempts)
+        refunding: OrderRequest = {"order_id": ctx.instance_id}
+        yield ctx.call_activity(refund_payment, input=refunding, retry_policy=COMPENSATION_RETRY)
         progress.end()
-    progress.begin(
-        "release_stock", compensation=True, max_attempts=COMPENSATION_RETRY.max_number_of_attempts
-    )
+    progress.begin("release_stock", compensation=True, max_attempts=attempts)
     yield when_all(
         [
-            ctx.call_activity(
-                "release_line", input=_line(ctx, line), retry_policy=COMPENSATION_RETRY
-            )
+            ctx.call_activity(release_line, input=_line(ctx, line), retry_policy=COMPENSATION_RETRY)
             for line in order["lines"]
         ]
     )
     progress.end()
-    progress.begin(
-        "cancel_order", compensation=True, max_attempts=COMPENSATION_RETRY.max_number_of_attempts
-    )
-    at = utc_iso(ctx.current_utc_datetime)
-    yield ctx.call_activity(
-        "cancel_order",
-        input={"order_id": ctx.instance_id, "reason": cancelled.reason, "at": at},
-        retry_policy=COMPENSATION_RETRY,
-    )
+    progress.begin("cancel_order", compensation=True, max_attempts=attempts)
+    cancelling: CancelRequest = {
+        "order_id": ctx.instance_id,
+        "reason": cancelled.reason,
+        "at": utc_iso(ctx.current_utc_datetime),
+    }
+    yield ctx.call_activity(cancel_order, input=cancelling, retry_policy=COMPENSATION_RETRY)
     progress.end()
     if not ctx.is_replaying:
         log.info("order %s cancelled: %s", ctx.instance_id, cancelled.reason)
-    return {"status": "cancelled", "reason": cancelled.reason}
 
 
-def _line(ctx: DaprWorkflowContext, line: dict[str, Any]) -> dict[str, Any]:
+def _failed_with(error: TaskFailedError, kind: type[Exception]) -> bool:
+    return error.details.error_type == kind.__name__
+
+
+def _line(ctx: DaprWorkflowContext, line: Any) -> LineRequest:
     return {"order_id": ctx.instance_id, "sku": line["sku"], "quantity": line["quantity"]}

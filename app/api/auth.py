@@ -5,17 +5,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.api.deps import CurrentUser, client_address, register_rate_limit
+from app.api.deps import AuthDep, CurrentUser, ServicesDep, client_address, register_rate_limit
 from app.api.models import RefreshRequest, Registration, TokenView, UserView
 from app.auth.tokens import TokenPair
-from app.services import ServicesDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/register", status_code=201, dependencies=[Depends(register_rate_limit)])
-async def register(body: Registration, services: ServicesDep) -> UserView:
-    user = await services.auth.register(body.email, body.password, body.name)
+async def register(body: Registration, auth: AuthDep) -> UserView:
+    user = await auth.register(body.email, body.password, body.name)
     return UserView.model_validate(user.to_document())
 
 
@@ -35,15 +34,15 @@ async def token(
 
 
 @router.post("/refresh")
-async def refresh(body: RefreshRequest, services: ServicesDep, response: Response) -> TokenView:
+async def refresh(body: RefreshRequest, auth: AuthDep, response: Response) -> TokenView:
     """Trades a refresh token for a new pair; the old refresh token is spent."""
-    return _tokens(await services.auth.refresh(body.refresh_token), response)
+    return _tokens(await auth.refresh(body.refresh_token), response)
 
 
 @router.post("/logout", status_code=204)
-async def logout(user: CurrentUser, services: ServicesDep) -> None:
+async def logout(user: CurrentUser, auth: AuthDep) -> None:
     """Revokes every token of the caller, on every device."""
-    await services.auth.sign_out(user)
+    await auth.sign_out(user)
 
 
 def _tokens(pair: TokenPair, response: Response) -> TokenView:

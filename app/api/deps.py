@@ -1,26 +1,52 @@
-"""Who is calling, whether their role allows the route, and how often they may: every route
-states it here once."""
+"""What each route needs, named once: the caller and their role, the actors, the sagas, the
+read models, and how often the caller may ask."""
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from actors.clients import InventoryActors, OrderActors
 from app.auth.errors import Forbidden, NotAuthenticated
-from app.auth.service import ADMIN, CUSTOMER, Principal
-from app.services import ServicesDep
+from app.auth.service import ADMIN, CUSTOMER, Authenticator, Principal
+from app.checkout import Sagas
+from app.read_models import ReadModels
+from app.services import Services
+from app.settings import AppSettings
 
 __all__ = ["AdminUser", "CurrentUser", "CustomerUser", "Principal"]
+T = TypeVar("T")
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def _service(pick: Callable[[Services], T]) -> Callable[[Request], T]:
+    def dependency(request: Request) -> T:
+        return pick(get_services(request))
+
+    return dependency
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+SettingsDep = Annotated[AppSettings, Depends(_service(lambda s: s.settings))]
+AuthDep = Annotated[Authenticator, Depends(_service(lambda s: s.auth))]
+InventoryDep = Annotated[InventoryActors, Depends(_service(lambda s: s.inventory))]
+OrdersDep = Annotated[OrderActors, Depends(_service(lambda s: s.orders))]
+SagasDep = Annotated[Sagas, Depends(_service(lambda s: s.sagas))]
+ReadModelsDep = Annotated[ReadModels, Depends(_service(lambda s: s.read_models))]
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 BearerToken = Annotated[str | None, Depends(_bearer)]
 
 
-async def current_user(services: ServicesDep, token: BearerToken) -> Principal:
+async def current_user(auth: AuthDep, token: BearerToken) -> Principal:
     if token is None:
         raise NotAuthenticated("a bearer token is required")
-    return await services.auth.principal(token)
+    return await auth.principal(token)
 
 
 def _role(role: str) -> Callable[[Principal], Principal]:

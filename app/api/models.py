@@ -2,7 +2,7 @@
 
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Path
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.passwords import MAX_LENGTH, MIN_LENGTH
@@ -14,6 +14,9 @@ Sku = Field(min_length=1, max_length=64, pattern=SKU_PATTERN)
 # Ids become actor ids and state keys: only characters every store and URL takes as they are.
 SkuPath = Annotated[str, Path(min_length=1, max_length=64, pattern=SKU_PATTERN)]
 OrderIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+Limit = Annotated[int, Query(ge=1, le=100)]
+# Opaque: what the last page answered as `next_cursor`.
+Cursor = Annotated[str | None, Query(max_length=200, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 class Request(BaseModel):

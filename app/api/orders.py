@@ -5,15 +5,34 @@ import asyncio
 import hashlib
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response
 
-from app.api.deps import CurrentUser, CustomerUser, Principal
-from app.api.models import OrderCreate, OrderIdPath, OrderSummary, OrderView, Page, SagaView
+from actors.clients import InventoryActors, OrderActors
+from actors.messages import OrderLine, Payment
+from actors.messages import OrderView as OrderDocument
+from app.api.deps import (
+    CurrentUser,
+    CustomerUser,
+    InventoryDep,
+    OrdersDep,
+    Principal,
+    ReadModelsDep,
+    SagasDep,
+    SettingsDep,
+)
+from app.api.models import (
+    Cursor,
+    Limit,
+    OrderCreate,
+    OrderIdPath,
+    OrderSummary,
+    OrderView,
+    Page,
+    SagaView,
+)
 from app.checkout import request_cancel, saga_input, saga_view, start_saga
-from app.services import Services, ServicesDep
-from app.subscriptions import ORDERS_INDEX, customer_index, order_key
 from domain.errors import InvalidOrder
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -32,7 +51,10 @@ def new_order_id(now: datetime, user: Principal, idempotency_key: str | None) ->
 @router.post("", status_code=202)
 async def place_order(
     body: OrderCreate,
-    services: ServicesDep,
+    inventory: InventoryDep,
+    orders: OrdersDep,
+    sagas: SagasDep,
+    settings: SettingsDep,
     user: CustomerUser,
     response: Response,
     idempotency_key: IdempotencyKey = None,
@@ -40,81 +62,78 @@ async def place_order(
     now = datetime.now(UTC)
     order_id = new_order_id(now, user, idempotency_key)
     lines = await asyncio.gather(
-        *(_priced_line(services, line.sku, line.quantity) for line in body.lines)
+        *(_priced_line(inventory, line.sku, line.quantity) for line in body.lines)
     )
-    payment = {
-        "currency": services.settings.currency,
+    payment: Payment = {
+        "currency": settings.currency,
         "payment_token": body.payment_token,
-        "payment_action_timeout_seconds": services.settings.payment_action_timeout_seconds,
+        "payment_action_timeout_seconds": settings.payment_action_timeout_seconds,
     }
-    request = {"customer_id": user.id, "lines": list(lines), "at": now.isoformat()}
-    order = await services.orders.place(order_id, {**request, "payment": payment})
+    order = await orders.place(
+        order_id,
+        {"customer_id": user.id, "lines": list(lines), "at": now.isoformat(), "payment": payment},
+    )
     if order["status"] == "pending":
-        saga = saga_input(order, payment)
         # A random order id is new; one derived from an Idempotency-Key may be a replay.
-        may_exist = idempotency_key is not None
-        await start_saga(services.workflows, order_id, saga, may_exist=may_exist)
+        saga = saga_input(order, payment)
+        await start_saga(sagas, order_id, saga, may_exist=idempotency_key is not None)
     response.headers["Location"] = f"/api/v1/orders/{order_id}"
     return OrderView.model_validate(order)
 
 
 @router.get("/{order_id}")
-async def get_order(order_id: OrderIdPath, services: ServicesDep, user: CurrentUser) -> OrderView:
-    return OrderView.model_validate(await visible_order(services, user, order_id))
+async def get_order(order_id: OrderIdPath, orders: OrdersDep, user: CurrentUser) -> OrderView:
+    return OrderView.model_validate(await visible_order(orders, user, order_id))
 
 
 @router.get("")
 async def list_orders(
-    services: ServicesDep,
+    read_models: ReadModelsDep,
     user: CurrentUser,
     status: Status = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
 ) -> Page[OrderSummary]:
-    index = ORDERS_INDEX if user.is_admin else customer_index(user.id)
-    orders, next_cursor = await services.read_models.page(
-        index,
-        order_key,
-        limit=limit,
-        cursor=cursor,
-        keep=lambda order: status is None or order["status"] == status,
-    )
-    return Page[OrderSummary](
-        items=[OrderSummary.model_validate(order) for order in orders], next_cursor=next_cursor
-    )
+    """The caller's orders (an admin's: everyone's), newest first."""
+    customer = None if user.is_admin else user.id
+    page = await read_models.orders_page(customer, status, limit, cursor)
+    items = [OrderSummary.model_validate(order) for order in page.documents]
+    return Page[OrderSummary](items=items, next_cursor=page.next_cursor)
 
 
 @router.post("/{order_id}/cancel", status_code=202)
 async def cancel_order(
-    order_id: OrderIdPath, services: ServicesDep, user: CurrentUser
+    order_id: OrderIdPath, orders: OrdersDep, sagas: SagasDep, user: CurrentUser
 ) -> OrderView:
     """Asks the saga to compensate; a confirmed order cannot be cancelled (409)."""
-    order = await visible_order(services, user, order_id)
+    order = await visible_order(orders, user, order_id)
     if order["status"] == "confirmed":
         raise HTTPException(409, f"Order {order_id!r} is already confirmed.")
     if order["status"] == "pending":
-        await request_cancel(services.workflows, order_id)
+        await request_cancel(sagas, order_id)
     return OrderView.model_validate(order)
 
 
 @router.get("/{order_id}/saga")
-async def get_saga(order_id: OrderIdPath, services: ServicesDep, user: CurrentUser) -> SagaView:
-    await visible_order(services, user, order_id)
-    saga = await saga_view(services.workflows, order_id)
+async def get_saga(
+    order_id: OrderIdPath, orders: OrdersDep, sagas: SagasDep, user: CurrentUser
+) -> SagaView:
+    await visible_order(orders, user, order_id)
+    saga = await saga_view(sagas, order_id)
     if saga is None:
         raise HTTPException(404, f"The saga of order {order_id!r} is gone (purged).")
     return SagaView.model_validate(saga)
 
 
-async def visible_order(services: Services, user: Principal, order_id: str) -> dict[str, Any]:
-    order = await services.orders.get(order_id)
+async def visible_order(orders: OrderActors, user: Principal, order_id: str) -> OrderDocument:
+    order = await orders.get(order_id)
     if order is None or not (user.is_admin or order["customer_id"] == user.id):
         raise HTTPException(404, f"No order {order_id!r}.")
     return order
 
 
-async def _priced_line(services: Services, sku: str, quantity: int) -> dict[str, Any]:
-    item = await services.inventory.get(sku)
+async def _priced_line(inventory: InventoryActors, sku: str, quantity: int) -> OrderLine:
+    item = await inventory.get(sku)
     if item is None:
         raise InvalidOrder(f"no item {sku!r} in the catalog")
     return {"sku": sku, "quantity": quantity, "unit_price_cents": item["price_cents"]}

@@ -8,11 +8,6 @@ from app.auth.errors import WeakPassword
 MIN_LENGTH = 10
 MAX_LENGTH = 128
 
-_hasher = PasswordHasher()
-# Verifying against this when the user does not exist costs the same time as a real check, so
-# response times do not tell which e-mail addresses have accounts.
-_DECOY_HASH = _hasher.hash("decoy password that matches nothing")
-
 
 def check_policy(password: str, email: str) -> None:
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
@@ -23,12 +18,23 @@ def check_policy(password: str, email: str) -> None:
         raise WeakPassword("a password must not contain the e-mail address")
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+class Passwords:
+    """Hashes and checks passwords; argon2-cffi's default parameters unless told otherwise
+    (the in-process tests use cheap ones)."""
 
+    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+        self._hasher = hasher or PasswordHasher()
+        # Verifying against this when the user does not exist costs the same time as a real
+        # check, so response times do not tell which e-mail addresses have accounts.
+        self._decoy = self._hasher.hash("decoy password that matches nothing")
 
-def verify_password(password_hash: str | None, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash or _DECOY_HASH, password) and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash or self._decoy, password) and bool(
+                password_hash
+            )
+        except (VerificationError, InvalidHashError):
+            return False

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from app.auth.errors import EmailTaken, InvalidCredentials, NotAuthenticated
-from app.auth.passwords import check_policy, hash_password, verify_password
+from app.auth.passwords import Passwords, check_policy
 from app.auth.revocations import Revocations
 from app.auth.tokens import InvalidToken, TokenClaims, TokenKind, TokenPair, TokenSigner
 from app.auth.users import User, UserStore, normalize_email, user_id_for
@@ -31,17 +31,24 @@ class Principal:
 
 
 class Authenticator:
-    def __init__(self, users: UserStore, revocations: Revocations, signer: TokenSigner) -> None:
+    def __init__(
+        self,
+        users: UserStore,
+        revocations: Revocations,
+        signer: TokenSigner,
+        passwords: Passwords | None = None,
+    ) -> None:
         self._users = users
         self._revocations = revocations
         self._signer = signer
+        self._passwords = passwords or Passwords()
 
     async def register(
         self, email: str, password: str, name: str, roles: frozenset[str] = frozenset({CUSTOMER})
     ) -> User:
         check_policy(password, email)
         # Argon2 is deliberately slow: hash off the event loop.
-        password_hash = await asyncio.to_thread(hash_password, password)
+        password_hash = await asyncio.to_thread(self._passwords.hash, password)
         user = User(
             id=user_id_for(email),
             email=normalize_email(email),
@@ -65,7 +72,8 @@ class Authenticator:
     async def sign_in(self, email: str, password: str) -> TokenPair:
         user = await self._users.by_email(email)
         known_hash = user.password_hash if user else None
-        if not await asyncio.to_thread(verify_password, known_hash, password) or user is None:
+        verified = await asyncio.to_thread(self._passwords.verify, known_hash, password)
+        if not verified or user is None:
             raise InvalidCredentials("wrong e-mail address or password")
         return self._signer.issue_pair(user.id, user.roles)
 
@@ -90,8 +98,8 @@ class Authenticator:
         return Principal(claims.user_id, claims.roles)
 
     def subject(self, authorization: str) -> str:
-        """Whose request this is, for keying per-caller records: the signed subject of a
-        bearer token, else "anonymous". Revocation is the route's business."""
+        """Whose request this is, for per-caller rate limits: the signed subject of a bearer
+        token, else "anonymous". Revocation is the route's business."""
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() == "bearer" and token:
             try:
@@ -99,6 +107,16 @@ class Authenticator:
             except InvalidToken:
                 pass
         return "anonymous"
+
+    async def caller(self, authorization: str) -> str | None:
+        """The user an `Authorization` header proves now (valid, unexpired, not revoked), or
+        None without one; any other credentials raise NotAuthenticated."""
+        if not authorization:
+            return None
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise NotAuthenticated("only bearer tokens are accepted")
+        return (await self.principal(token)).id
 
     async def user(self, user_id: str) -> User | None:
         return await self._users.get(user_id)

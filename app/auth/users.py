@@ -4,9 +4,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from dapr.aio.clients import DaprClient
-
-from app.state import insert_document, read_document
+from common.state import Documents, insert_document, read_document
 
 
 def normalize_email(email: str) -> str:
@@ -44,16 +42,15 @@ class User:
 
 
 class UserStore:
-    def __init__(self, dapr: DaprClient, store: str) -> None:
-        self._dapr = dapr
+    def __init__(self, store: Documents) -> None:
         self._store = store
 
     async def add(self, user: User) -> bool:
         """Stores a new user; False when the e-mail address already has an account."""
-        return await insert_document(self._dapr, self._store, _key(user.id), user.to_document())
+        return await insert_document(self._store, _key(user.id), user.to_document())
 
     async def get(self, user_id: str) -> User | None:
-        document = await read_document(self._dapr, self._store, _key(user_id))
+        document = await read_document(self._store, _key(user_id))
         return User.from_document(document) if document else None
 
     async def by_email(self, email: str) -> User | None:

@@ -2,19 +2,22 @@
 `Idempotent-Replayed: true`), the same key with another body is a 422, and keys expire.
 
 Answers are stored through the sidecar per caller, so a retry reaching another replica or a
-restarted process still replays. Two first tries racing with one key both run; the routes are
-idempotent on their own (an order's id derives from the key), so they agree.
+restarted process still replays. A replay is for the caller as they are now: a revoked or
+expired token gets 401 like any other request. Anonymous callers' records are keyed by the
+body as well, so two of them never see each other's answers. Two first tries racing with one
+key both run; the routes are idempotent on their own (an order's id derives from the key), so
+they agree.
 """
 
 import base64
 import hashlib
 from typing import Any
 
-from dapr.aio.clients import DaprClient
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.problems import problem
-from app.state import insert_document, read_document
+from app.auth.errors import NotAuthenticated
+from common.problems import problem
+from common.state import Documents, insert_document, read_document
 
 KEY_HEADER = b"idempotency-key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -24,16 +27,15 @@ _REPLAYED_HEADERS = {b"content-type", b"location"}
 
 
 class IdempotencyStore:
-    def __init__(self, dapr: DaprClient, store: str, ttl_seconds: int) -> None:
-        self._dapr = dapr
+    def __init__(self, store: Documents, ttl_seconds: int) -> None:
         self._store = store
         self._ttl = ttl_seconds
 
     async def get(self, key: str) -> dict[str, Any] | None:
-        return await read_document(self._dapr, self._store, key)
+        return await read_document(self._store, key)
 
     async def put(self, key: str, record: dict[str, Any]) -> None:
-        await insert_document(self._dapr, self._store, key, record, self._ttl)
+        await insert_document(self._store, key, record, self._ttl)
 
 
 class IdempotencyMiddleware:
@@ -62,9 +64,14 @@ class IdempotencyMiddleware:
             return
         services = scope["app"].state.services
         body = await _read_body(receive)
-        caller = services.auth.subject(headers.get(b"authorization", b"").decode())
-        record_key = "idempotency|" + _digest(caller, scope["path"], key.decode())
         fingerprint = _digest(scope["path"], body.decode(errors="replace"))
+        try:
+            caller = await services.auth.caller(headers.get(b"authorization", b"").decode())
+        except NotAuthenticated as error:
+            await _unauthenticated(str(error), scope, receive, send)
+            return
+        owner = fingerprint if caller is None else caller
+        record_key = "idempotency|" + _digest(owner, scope["path"], key.decode())
         stored = await services.idempotency.get(record_key)
         if stored is not None:
             await _replay(stored, fingerprint, scope, receive, send)
@@ -122,6 +129,12 @@ async def _replay(
     headers.append((REPLAYED_HEADER.lower().encode(), b"true"))
     await send({"type": "http.response.start", "status": stored["status"], "headers": headers})
     await send({"type": "http.response.body", "body": base64.b64decode(stored["body"])})
+
+
+async def _unauthenticated(detail: str, scope: Scope, receive: Receive, send: Send) -> None:
+    response = problem(401, detail)
+    response.headers["WWW-Authenticate"] = "Bearer"
+    await response(scope, receive, send)
 
 
 async def _read_body(receive: Receive) -> bytes:

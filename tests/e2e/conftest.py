@@ -13,8 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devstack.runfile import RunFile
 from devstack.runtime import ensure_runtime
-from devstack.stack import RunFile, RunningApp, Stack
+from devstack.stack import RunningApp, Stack
 from tests.e2e.api import orders_client, payments_client, sidecar_client
 
 _STACKS_KEY = pytest.StashKey[list[Stack]]()

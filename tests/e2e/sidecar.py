@@ -31,3 +31,23 @@ def publish_cloud_event(
         headers={"content-type": CLOUDEVENTS_JSON},
     )
     assert response.status_code == 204, response.text
+
+
+def publish(
+    sidecar: httpx.Client,
+    topic: str,
+    body: Any,
+    *,
+    content_type: str = "application/json",
+    metadata: dict[str, str] | None = None,
+) -> None:
+    """Publishes as `dapr publish` or any app does through its sidecar: `metadata` goes in the
+    query string (`metadata.rawPayload=true`, `metadata.cloudevent.type=...`)."""
+    params = {f"metadata.{name}": value for name, value in (metadata or {}).items()}
+    response = sidecar.post(
+        f"/v1.0/publish/pubsub/{topic}",
+        content=json.dumps(body),
+        params=params,
+        headers={"content-type": content_type},
+    )
+    assert response.status_code == 204, response.text

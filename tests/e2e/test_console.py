@@ -20,6 +20,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from devstack.runtime import PROJECT_ROOT
 from devstack.stack import RunningApp, Stack
+from tests import controls
 from tests.e2e.api import admin_credentials, new_customer
 from tests.e2e.checkout import finished_saga, place
 from tests.e2e.test_catalog import new_item
@@ -322,7 +323,7 @@ def test_a_charge_retried_while_payments_is_down_shows_each_attempt(
     console: WebDriver, orders: RunningApp, orders_api: httpx.Client, stack: Stack
 ) -> None:
     sku = new_item(orders_api, stock=2)["sku"]
-    stack.kill_app("payments")
+    controls.kill_app(stack, "payments")
     try:
         order_id = place(orders_api, [(sku, 1)])
         sign_in(console, *admin_credentials(orders))
@@ -337,7 +338,7 @@ def test_a_charge_retried_while_payments_is_down_shows_each_attempt(
         assert "running" in classes(charge) and "retrying after: payments answered" in charge.text
         screenshot(console, "retrying")
     finally:
-        stack.revive_app("payments")
+        controls.revive_app(stack, "payments")
 
     wait_for(console, "the saga to confirm", lambda d: "order confirmed" in saga_state(d))
     charge = steps(console)[1]

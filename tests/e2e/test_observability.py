@@ -11,7 +11,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from devstack.stack import RunFile, Stack
+from devstack.runfile import RunFile
+from devstack.stack import Stack
+from tests import controls
 from tests.e2e.api import anonymous_client, new_customer, orders_client, sidecar_client
 from tests.e2e.checkout import final_order, place
 from tests.e2e.collector import Collector, running_collector
@@ -235,12 +237,12 @@ def test_readiness_follows_the_sidecar_and_comes_back_on_its_own(traced_stack: S
 
     with anonymous_client(orders) as api:
         assert api.get("/health/startup").status_code == 200
-        traced_stack.kill_sidecar("orders")
+        controls.kill_sidecar(traced_stack, "orders")
         eventually(lambda: ready_status() == 503 or None, what="readiness to go false")
         assert api.get("/health/live").status_code == 200
         assert api.get("/health/startup").status_code == 200
 
-        traced_stack.start_sidecar("orders")
+        controls.start_sidecar(traced_stack, "orders")
         eventually(lambda: ready_status() == 200 or None, what="readiness to come back")
 
     with orders_client(orders) as api:

@@ -7,7 +7,7 @@ import pytest
 from dapr.aio.clients import DaprClient
 from dapr.conf import settings
 
-from app.state import Document, compare_and_swap, read_document
+from common.state import DaprDocuments, Document, compare_and_swap, read_document
 from devstack.stack import RunningApp
 
 
@@ -24,9 +24,8 @@ def test_concurrent_compare_and_swap_loses_no_update(
 
     async def race() -> Document | None:
         async with DaprClient(f"127.0.0.1:{orders.spec.grpc_port}") as dapr:
-            await asyncio.gather(
-                *(compare_and_swap(dapr, "statestore", key, add_one) for _ in range(40))
-            )
-            return await read_document(dapr, "statestore", key)
+            store = DaprDocuments(dapr, "statestore")
+            await asyncio.gather(*(compare_and_swap(store, key, add_one) for _ in range(40)))
+            return await read_document(store, key)
 
     assert asyncio.run(race()) == {"n": 40}

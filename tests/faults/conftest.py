@@ -2,6 +2,9 @@
 proves that nothing was lost. Figures go to the terminal and to .data/artifacts/faults/."""
 
 import json
+import os
+import random
+import secrets
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -15,12 +18,27 @@ ARTIFACTS = PROJECT_ROOT / ".data" / "artifacts" / "faults"
 Report = Callable[[str, dict[str, object]], None]
 
 
+# JSON lines, so the scenarios read their figures from the fields of the app's log.
+FAULT_ORDERS_ENV = {**ORDERS_ENV, "LOG_FORMAT": "json"}
+SEED_VARIABLE = "FAULTS_SEED"
+
+
 @pytest.fixture
 def fault_stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    with own_stack(request, tmp_path_factory, request.node.name[:40], ORDERS_ENV) as stack:
+    with own_stack(request, tmp_path_factory, request.node.name[:40], FAULT_ORDERS_ENV) as stack:
         yield stack
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> random.Random:
+    """The scenario's random choices (when to kill, for how long) from one seed, printed with
+    its figures and taken from FAULTS_SEED to replay a run."""
+    seed = int(os.environ.get(SEED_VARIABLE) or secrets.randbits(32))
+    request.node.user_properties.append(("seed", seed))
+    request.node.add_report_section("setup", "seed", f"{SEED_VARIABLE}={seed} replays this run")
+    return random.Random(seed)
 
 
 _FIGURES_KEY = pytest.StashKey[dict[str, dict[str, object]]]()
@@ -31,6 +49,8 @@ def report(request: pytest.FixtureRequest) -> Report:
     """Keeps a scenario's figures, as JSON and for the summary at the end of the run."""
 
     def write(scenario: str, figures: dict[str, object]) -> None:
+        seeds = dict(request.node.user_properties).get("seed")
+        figures = {"seed": seeds, **figures} if seeds is not None else figures
         request.config.stash.setdefault(_FIGURES_KEY, {})[scenario] = figures
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         (ARTIFACTS / f"{scenario}.json").write_text(json.dumps(figures, indent=2, default=str))

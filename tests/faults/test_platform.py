@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from devstack.stack import RunningApp, Stack
+from tests import controls
 from tests.e2e.api import orders_client, sidecar_client
 from tests.e2e.eventually import eventually
 from tests.e2e.sidecar import read_state
@@ -47,13 +48,13 @@ def test_scheduler_restart_and_placement_outage_during_checkouts(
     with ThreadPoolExecutor(max_workers=1) as pool:
         placing = pool.submit(asyncio.run, load.run())
         time.sleep(5)
-        fault_stack.kill_control_plane_service("scheduler")
+        controls.kill_member(fault_stack, "scheduler")
         time.sleep(2)
-        fault_stack.start_control_plane_service("scheduler")
+        controls.start_member(fault_stack, "scheduler")
         time.sleep(5)
-        fault_stack.kill_control_plane_service("placement")
+        controls.kill_member(fault_stack, "placement")
         during_outage = timed_actor_reads(orders, sku, PLACEMENT_DOWN_SECONDS)
-        fault_stack.start_control_plane_service("placement")
+        controls.start_member(fault_stack, "placement")
         order_ids = placing.result()
     books = settle(orders, payments, sku, order_ids)
 
@@ -79,11 +80,11 @@ def test_payments_down_opens_the_breaker_and_everything_settles(
     fault_stack: Stack, report: Report
 ) -> None:
     orders, payments, sku = stocked(fault_stack, stock=100)
-    fault_stack.kill_app("payments")
+    controls.kill_app(fault_stack, "payments")
     during = Load(orders, sku, count=20, interval=0.2, name="while-down")
     during_ids = asyncio.run(during.run())
     time.sleep(8)
-    fault_stack.revive_app("payments")
+    controls.revive_app(fault_stack, "payments")
     reopened = time.monotonic()
     with sidecar_client(orders) as sidecar:
         # Calls to payments go through again once the breaker lets its probe through.
@@ -158,12 +159,12 @@ def test_events_duplicated_redelivered_and_poisoned_have_one_effect_each(
     # Published while the app is down: delivery fails and is retried until it is back. The
     # publishes run beside the restart (the in-memory broker answers a publish only once its
     # delivery ends); the launcher's restarts stay on this thread.
-    fault_stack.kill_app("orders")
+    controls.kill_app(fault_stack, "orders")
     with sidecar_client(orders) as sidecar, ThreadPoolExecutor(max_workers=10) as pool:
         late = [restocked(sku, f"late-{sku}-{n}") for n in range(10)]
         publishing = [pool.submit(publish, sidecar, "warehouse", event) for event in late]
         time.sleep(1)
-        fault_stack.revive_app("orders")
+        controls.revive_app(fault_stack, "orders")
         for done in publishing:
             done.result()
     eventually(lambda: available(orders, sku) == 13 or None, what="the redelivered restocks")

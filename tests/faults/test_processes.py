@@ -1,16 +1,16 @@
 """The orders app and its sidecar killed over and over while checkouts run."""
 
 import asyncio
+import json
 import random
-import re
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from devstack.stack import Stack
+from tests import controls
 from tests.faults.conftest import Report
 from tests.faults.load import Load, assert_consistent, settle, stocked
 from tests.faults.wedge import UPSTREAM, WedgeWatch
@@ -45,18 +45,25 @@ def run_with_faults(
 
 
 def recoveries(app_log: Path) -> dict[str, dict[str, int]]:
-    """From what the orders app logged: how the Order actors' saga watch revived pending orders
-    whose saga a kill had cut off (app.checkout.keep_saga), and per actor type the calls daprd
-    sent while the app still ran that actor's last call, which the app made wait
-    (actors.turns)."""
-    text = app_log.read_text(errors="replace")
-    revived = re.findall(r"saga of pending order \S+ (\w+)", text)
-    overlapped = re.findall(r"actor (\w+)/\S+: called while still running a call", text)
-    return {"sagas_revived": dict(Counter(revived)), "turns_overlapped": dict(Counter(overlapped))}
+    """From the fields of what the orders app logged (JSON lines): how the Order actors' saga
+    watch revived pending orders whose saga a kill had cut off (app.checkout.keep_saga), and
+    per actor type the calls daprd sent while the app still ran that actor's last call, which
+    the app made wait (actors.turns)."""
+    revived: Counter[str] = Counter()
+    overlapped: Counter[str] = Counter()
+    for line in app_log.read_text(errors="replace").splitlines():
+        if not line.startswith("{"):
+            continue
+        entry = json.loads(line)
+        if entry.get("event") == "saga of a pending order revived":
+            revived[entry["how"]] += 1
+        elif entry.get("event") == "actor called while still running a call":
+            overlapped[entry["actor_type"]] += 1
+    return {"sagas_revived": dict(revived), "turns_overlapped": dict(overlapped)}
 
 
 def test_orders_app_killed_ten_times_during_200_checkouts(
-    fault_stack: Stack, report: Report
+    fault_stack: Stack, report: Report, rng: random.Random
 ) -> None:
     orders, payments, sku = stocked(fault_stack, stock=150)
     load = Load(orders, sku, count=200, interval=0.3, tokens=TOKENS)
@@ -66,7 +73,7 @@ def test_orders_app_killed_ten_times_during_200_checkouts(
 
     def kill() -> None:
         kills.append(time.time())
-        fault_stack.crash_and_restart("orders")
+        controls.crash_and_restart(fault_stack, "orders")
 
     def clear_known_wedge() -> bool:
         """A sidecar wedged by the upstream bug is restarted, as an operator would; the
@@ -74,14 +81,12 @@ def test_orders_app_killed_ten_times_during_200_checkouts(
         nonlocal sidecar_restarts
         state = watch.state()
         if state == "wedged":
-            fault_stack.kill_sidecar("orders")
-            fault_stack.start_sidecar("orders")
+            controls.kill_sidecar(fault_stack, "orders")
+            controls.start_sidecar(fault_stack, "orders")
             sidecar_restarts += 1
         return state == "sound"
 
-    order_ids = run_with_faults(
-        load, 10, kill, random.Random(uuid.uuid4().int), watchdog=clear_known_wedge
-    )
+    order_ids = run_with_faults(load, 10, kill, rng, watchdog=clear_known_wedge)
     books = settle(orders, payments, sku, order_ids)
 
     report(
@@ -101,19 +106,18 @@ def test_orders_app_killed_ten_times_during_200_checkouts(
 
 
 def test_orders_sidecar_killed_five_times_during_checkouts(
-    fault_stack: Stack, report: Report
+    fault_stack: Stack, report: Report, rng: random.Random
 ) -> None:
     orders, payments, sku = stocked(fault_stack, stock=100)
     load = Load(orders, sku, count=120, interval=0.25, tokens=TOKENS)
-    rng = random.Random(uuid.uuid4().int)
     kills = 0
 
     def kill_sidecar() -> None:
         nonlocal kills
-        fault_stack.kill_sidecar("orders")
+        controls.kill_sidecar(fault_stack, "orders")
         kills += 1
         time.sleep(rng.uniform(0.5, 2.0))
-        fault_stack.start_sidecar("orders")
+        controls.start_sidecar(fault_stack, "orders")
 
     order_ids = run_with_faults(load, 5, kill_sidecar, rng)
     books = settle(orders, payments, sku, order_ids)

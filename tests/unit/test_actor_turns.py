@@ -6,78 +6,33 @@ whose every state read and write lets other calls run.
 """
 
 import asyncio
-import json
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from dapr.actor import Actor, ActorId, Remindable
-from dapr.actor.runtime._type_information import ActorTypeInformation
+from dapr.actor import Actor, Remindable
 from dapr.actor.runtime._type_utils import get_dispatchable_attrs
-from dapr.actor.runtime.context import ActorRuntimeContext
 from prometheus_client import REGISTRY
 
 from actors.inventory import Inventory
+from actors.messages import ItemDefinition, OrderLine, Payment
 from actors.order import Order
-from actors.serializer import PlainJson
+from actors.outcome import unwrap
+from tests.fakes.actors import (
+    Events,
+    MemorySidecar,
+    SaveFailed,
+    activate_inventory,
+    activate_order,
+    after_turns,
+)
 
-ITEM = {"name": "Tea", "price_cents": 450, "stock": 10, "low_stock_threshold": 0}
-LINE = {"sku": "tea", "quantity": 1, "unit_price_cents": 450}
-PAYMENT = {"currency": "EUR", "payment_token": "tok_ok", "payment_action_timeout_seconds": 60}
-
-
-class SaveFailed(Exception):
-    pass
-
-
-class MemorySidecar:
-    """The actor state and reminder calls of daprd, yielding to other calls at each one."""
-
-    def __init__(self) -> None:
-        self.state: dict[tuple[str, str, str], bytes] = {}
-        self.failing_saves = 0
-
-    async def get_state(self, actor_type: str, actor_id: str, name: str) -> bytes:
-        await asyncio.sleep(0)
-        return self.state.get((actor_type, actor_id, name), b"")
-
-    async def save_state_transactionally(self, actor_type: str, actor_id: str, data: bytes) -> None:
-        await asyncio.sleep(0)
-        if self.failing_saves:
-            self.failing_saves -= 1
-            raise SaveFailed("the sidecar went away")
-        for operation in json.loads(data):
-            request = operation["request"]
-            self.state[actor_type, actor_id, request["key"]] = json.dumps(request["value"]).encode()
-
-    async def register_reminder(self, *_args: Any) -> None:
-        await asyncio.sleep(0)
-
-
-class Events:
-    def __init__(self) -> None:
-        self.published: list[str] = []
-
-    async def publish(self, _topic: str, event: dict[str, Any]) -> None:
-        await asyncio.sleep(0)
-        self.published.append(event["type"])
-
-
-def runtime(actor_class: type, sidecar: MemorySidecar) -> ActorRuntimeContext:
-    type_info = ActorTypeInformation.create(actor_class)
-    return ActorRuntimeContext(type_info, PlainJson(), PlainJson(), sidecar)  # type: ignore[arg-type]
-
-
-def activate_inventory(sidecar: MemorySidecar, events: Events) -> Inventory:
-    return Inventory(runtime(Inventory, sidecar), ActorId("tea"), events)  # type: ignore[arg-type]
-
-
-def activate_order(sidecar: MemorySidecar, events: Events) -> Order:
-    async def keep_saga(_order_id: str, _saga: dict[str, Any]) -> str:
-        return "running"
-
-    ctx = runtime(Order, sidecar)
-    return Order(ctx, ActorId("o1"), events, keep_saga, timedelta(seconds=30))  # type: ignore[arg-type]
+ITEM: ItemDefinition = {"name": "Tea", "price_cents": 450, "stock": 10, "low_stock_threshold": 0}
+LINE: OrderLine = {"sku": "tea", "quantity": 1, "unit_price_cents": 450}
+PAYMENT: Payment = {
+    "currency": "EUR",
+    "payment_token": "tok_ok",
+    "payment_action_timeout_seconds": 60,
+}
 
 
 def overlaps() -> float:
@@ -86,7 +41,7 @@ def overlaps() -> float:
 
 
 async def stock_of(inventory: Inventory) -> tuple[int, int]:
-    item = (await inventory.get())["value"]
+    item = unwrap(await inventory.get())
     return item["available"], item["reserved"]
 
 
@@ -136,14 +91,14 @@ def test_an_order_whose_save_failed_is_saved_and_announced_by_the_retry() -> Non
     async def scenario() -> tuple[dict[str, Any], list[str]]:
         sidecar, events = MemorySidecar(), Events()
         order = activate_order(sidecar, events)
-        placed = {"customer_id": "u1", "lines": [LINE], "at": "2026-12-01T10:00:00+00:00"}
-        await order.place({**placed, "payment": PAYMENT})
+        at = "2026-12-01T10:00:00+00:00"
+        await order.place({"customer_id": "u1", "lines": [LINE], "at": at, "payment": PAYMENT})
         sidecar.failing_saves = 1
         with pytest.raises(SaveFailed):
             await order.confirm({"at": "2026-12-01T10:00:05+00:00"})
         await order.confirm({"at": "2026-12-01T10:00:06+00:00"})
-        stored = json.loads(sidecar.state["Order", "o1", "order"])
-        return stored, events.published
+        await after_turns()
+        return sidecar.stored("Order", "o1", "order")["order"], events.types
 
     stored, published = asyncio.run(scenario())
     assert stored["status"] == "confirmed"

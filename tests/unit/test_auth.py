@@ -6,7 +6,7 @@ import jwt
 import pytest
 
 from app.auth.errors import WeakPassword
-from app.auth.passwords import check_policy, hash_password, verify_password
+from app.auth.passwords import Passwords, check_policy
 from app.auth.tokens import ALGORITHM, InvalidToken, TokenSigner
 from app.auth.users import normalize_email, user_id_for
 from app.settings import AuthSettings
@@ -33,13 +33,14 @@ def test_the_policy_accepts_a_long_enough_unrelated_password() -> None:
 
 
 def test_a_hash_verifies_only_its_password() -> None:
-    stored = hash_password("correct horse battery")
+    passwords = Passwords()
+    stored = passwords.hash("correct horse battery")
 
     assert stored.startswith("$argon2id$")
-    assert verify_password(stored, "correct horse battery")
-    assert not verify_password(stored, "correct horse batterY")
-    assert not verify_password(None, "correct horse battery")
-    assert not verify_password("not a hash", "anything")
+    assert passwords.verify(stored, "correct horse battery")
+    assert not passwords.verify(stored, "correct horse batterY")
+    assert not passwords.verify(None, "correct horse battery")
+    assert not passwords.verify("not a hash", "anything")
 
 
 def test_one_account_per_address_whatever_its_case_or_spaces() -> None:

@@ -6,8 +6,9 @@ from typing import Any
 import pytest
 
 from tests.fakes.workflow import FakeWorkflowContext, World, run_workflow
-from workflows.activities import PaymentsUnavailable, PaymentTimeout
+from workflows.activities import CHECKOUT_ACTIVITIES
 from workflows.checkout import CANCEL_EVENT, PAYMENT_ATTEMPTS, PAYMENT_CONFIRMED_EVENT, checkout
+from workflows.payments import PaymentsUnavailable, PaymentTimeout
 
 ORDER = {
     "lines": [{"sku": "tea", "quantity": 2}, {"sku": "cup", "quantity": 1}],
@@ -50,7 +51,7 @@ def cancel_reason(ctx: FakeWorkflowContext) -> str:
 def test_a_paid_order_commits_confirms_and_notifies() -> None:
     result, ctx = run(world())
 
-    assert result == {"status": "confirmed", "reason": None}
+    assert result == {"status": "confirmed", "reason": None, "replayed": False}
     assert ctx.activity_names() == [
         "order_status",
         "reserve_line",
@@ -93,7 +94,7 @@ def test_a_shortage_releases_every_line_and_charges_nothing() -> None:
 
     result, ctx = run(world(reserve_line=reserve))
 
-    assert result == {"status": "cancelled", "reason": "out_of_stock"}
+    assert result == {"status": "cancelled", "reason": "out_of_stock", "replayed": False}
     assert ctx.activity_names()[3:] == ["release_line", "release_line", "cancel_order"]
     assert "charge_payment" not in ctx.activity_names()
 
@@ -110,7 +111,7 @@ def test_a_shortage_releases_every_line_and_charges_nothing() -> None:
 def test_a_failed_charge_refunds_then_releases_then_cancels(charge: Any, reason: str) -> None:
     result, ctx = run(world(charge_payment=charge))
 
-    assert result == {"status": "cancelled", "reason": reason}
+    assert result == {"status": "cancelled", "reason": reason, "replayed": False}
     assert ctx.activity_names()[4:] == COMPENSATION
     assert "commit_line" not in ctx.activity_names()
 
@@ -134,7 +135,7 @@ def test_a_payment_needing_action_times_out() -> None:
 
     result, ctx = run(w)
 
-    assert result == {"status": "cancelled", "reason": "payment_timeout"}
+    assert result == {"status": "cancelled", "reason": "payment_timeout", "replayed": False}
     assert ctx.activity_names()[4:] == COMPENSATION
 
 
@@ -144,7 +145,7 @@ def test_a_cancel_during_reservation_compensates_without_charging() -> None:
 
     result, ctx = run(w)
 
-    assert result == {"status": "cancelled", "reason": "cancelled_by_customer"}
+    assert result == {"status": "cancelled", "reason": "cancelled_by_customer", "replayed": False}
     assert "charge_payment" not in ctx.activity_names()
     assert ctx.activity_names()[-3:] == ["release_line", "release_line", "cancel_order"]
 
@@ -152,7 +153,7 @@ def test_a_cancel_during_reservation_compensates_without_charging() -> None:
 def test_a_reservation_that_keeps_failing_compensates() -> None:
     result, ctx = run(world(reserve_line=RuntimeError("actor unavailable")))
 
-    assert result == {"status": "cancelled", "reason": "reservation_failed"}
+    assert result == {"status": "cancelled", "reason": "reservation_failed", "replayed": False}
     assert cancel_reason(ctx) == "reservation_failed"
 
 
@@ -167,7 +168,7 @@ def test_a_failed_notification_leaves_the_order_confirmed() -> None:
 def test_an_order_that_is_no_longer_pending_starts_nothing() -> None:
     result, ctx = run(world(order_status="confirmed"))
 
-    assert result == {"status": "confirmed", "replayed": True}
+    assert result == {"status": "confirmed", "reason": None, "replayed": True}
     assert ctx.activity_names() == ["order_status"]
 
 
@@ -187,7 +188,7 @@ def test_an_unavailable_provider_is_waited_for_and_then_charged() -> None:
 
     result, ctx = run(w)
 
-    assert result == {"status": "confirmed", "reason": None}
+    assert result == {"status": "confirmed", "reason": None, "replayed": False}
     assert ctx.activity_names().count("charge_payment") == 3
     timeline = json.loads(ctx.custom_status or "{}")["timeline"]
     charge = next(entry for entry in timeline if entry["step"] == "charge_payment")
@@ -200,6 +201,19 @@ def test_a_provider_that_stays_unavailable_fails_the_charge_after_its_attempts()
 
     result, ctx = run(w)
 
-    assert result == {"status": "cancelled", "reason": "payment_failed"}
+    assert result == {"status": "cancelled", "reason": "payment_failed", "replayed": False}
     assert ctx.activity_names().count("charge_payment") == PAYMENT_ATTEMPTS
     assert ctx.activity_names()[-len(COMPENSATION) :] == COMPENSATION
+
+
+def test_every_activity_the_saga_calls_is_one_the_worker_registers() -> None:
+    """Activities are called by reference, and the worker registers CHECKOUT_ACTIVITIES:
+    every path of the saga together calls exactly those."""
+    worlds = [
+        world(),
+        world(charge_payment={"charge_id": "c", "status": "declined"}),
+        world(reserve_line=lambda line: {"sku": line["sku"], "reserved": False, "reason": "x"}),
+    ]
+    called = {name for w in worlds for name in run(w)[1].activity_names()}
+
+    assert called == {activity.__name__ for activity in CHECKOUT_ACTIVITIES}

@@ -4,10 +4,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from devstack.runfile import PROFILES, RunFile
 from devstack.runtime import pinned_version
 from devstack.secrets import ensure_local_secrets
-from devstack.servers import PROFILES
-from devstack.stack import RunFile
 
 
 def test_run_file_describes_both_apps_on_loopback_dev_ports() -> None:
@@ -49,9 +48,7 @@ def test_every_profile_carries_the_component_names_the_code_uses(profile: str) -
         for component in path.glob("*.yaml")
         if yaml.safe_load(component.read_text())["kind"] == "Component"
     ]
-    assert sorted(names) == sorted(
-        ["statestore", "pubsub", "secretstore", "notifications", "housekeeping"]
-    )
+    assert sorted(names) == sorted(["statestore", "pubsub", "secretstore", "notifications"])
 
 
 def test_runtime_version_is_pinned_once() -> None:

@@ -1,57 +1,50 @@
 """What keeping a pending order's saga alive does for each state the saga can be found in."""
 
 import asyncio
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from dapr.ext.workflow import WorkflowStatus
 from prometheus_client import REGISTRY
 
+from actors.messages import OrderView, Payment
 from app.checkout import WAKE_EVENT, keep_saga, saga_input, start_saga
+from tests.fakes.sagas import FakeSagas
 
-SAGA = {"lines": [{"sku": "tea", "quantity": 2}], "total_cents": 900, "payment_token": "tok_ok"}
-
-
-@dataclass
-class Found:
-    runtime_status: WorkflowStatus
-
-
-@dataclass
-class FakeWorkflows:
-    """Answers like the SDK's async workflow client and records what was asked of it."""
-
-    status: WorkflowStatus | None
-    schedule_fails: bool = False
-    calls: list[tuple[str, ...]] = field(default_factory=list)
-
-    async def get_workflow_state(self, _instance_id: str, *, fetch_payloads: bool) -> Any:
-        assert not fetch_payloads
-        return None if self.status is None else Found(self.status)
-
-    async def schedule_new_workflow(self, _workflow: Any, *, input: Any, instance_id: str) -> str:
-        assert input == SAGA
-        if self.schedule_fails:
-            raise RuntimeError("an active workflow with this id already exists")
-        self.calls.append(("schedule", instance_id))
-        self.status = WorkflowStatus.PENDING
-        return instance_id
-
-    async def raise_workflow_event(self, instance_id: str, event_name: str) -> None:
-        self.calls.append(("raise", instance_id, event_name))
-
-    async def purge_workflow(self, instance_id: str) -> None:
-        self.calls.append(("purge", instance_id))
-        self.status = None
+PAYMENT: Payment = {
+    "currency": "EUR",
+    "payment_token": "tok_ok",
+    "payment_action_timeout_seconds": 60,
+}
+ORDER = cast(
+    OrderView,
+    {
+        "id": "o1",
+        "lines": [{"sku": "tea", "quantity": 2, "unit_price_cents": 450}],
+        "total_cents": 900,
+        "customer_id": "c1",
+    },
+)
+SAGA = {
+    "lines": [{"sku": "tea", "quantity": 2}],
+    "total_cents": 900,
+    "currency": "EUR",
+    "payment_token": "tok_ok",
+    "payment_action_timeout_seconds": 60,
+}
 
 
-def keep(workflows: FakeWorkflows) -> str:
-    return asyncio.run(keep_saga(workflows, "o1", SAGA))  # type: ignore[arg-type]
+def workflows_with(status: WorkflowStatus | None, *, schedule_fails: bool = False) -> FakeSagas:
+    statuses = {} if status is None else {"o1": status}
+    return FakeSagas(statuses=statuses, schedule_fails=schedule_fails)
 
 
-def start(workflows: FakeWorkflows, *, may_exist: bool) -> bool:
-    return asyncio.run(start_saga(workflows, "o1", SAGA, may_exist=may_exist))  # type: ignore[arg-type]
+def keep(workflows: FakeSagas) -> str:
+    return asyncio.run(keep_saga(workflows, ORDER, PAYMENT))
+
+
+def start(workflows: FakeSagas, *, may_exist: bool) -> bool:
+    return asyncio.run(start_saga(workflows, "o1", saga_input(ORDER, PAYMENT), may_exist=may_exist))
 
 
 def revivals(how: str) -> float:
@@ -59,7 +52,7 @@ def revivals(how: str) -> float:
 
 
 def test_a_missing_saga_is_started_and_counted_as_revived() -> None:
-    workflows = FakeWorkflows(status=None)
+    workflows = workflows_with(None)
     before = revivals("started")
     assert keep(workflows) == "started"
     assert workflows.calls == [("schedule", "o1")]
@@ -67,7 +60,7 @@ def test_a_missing_saga_is_started_and_counted_as_revived() -> None:
 
 
 def test_a_saved_start_that_never_ran_is_woken_by_an_event() -> None:
-    workflows = FakeWorkflows(status=WorkflowStatus.PENDING)
+    workflows = workflows_with(WorkflowStatus.PENDING)
     before = revivals("woken")
     assert keep(workflows) == "woken"
     assert workflows.calls == [("raise", "o1", WAKE_EVENT)]
@@ -76,7 +69,7 @@ def test_a_saved_start_that_never_ran_is_woken_by_an_event() -> None:
 
 @pytest.mark.parametrize("status", [WorkflowStatus.RUNNING, WorkflowStatus.SUSPENDED])
 def test_a_live_saga_is_left_alone(status: WorkflowStatus) -> None:
-    workflows = FakeWorkflows(status=status)
+    workflows = workflows_with(status)
     assert keep(workflows) == "running"
     assert workflows.calls == []
 
@@ -85,43 +78,38 @@ def test_a_live_saga_is_left_alone(status: WorkflowStatus) -> None:
     "status", [WorkflowStatus.COMPLETED, WorkflowStatus.FAILED, WorkflowStatus.TERMINATED]
 )
 def test_a_saga_that_ended_with_the_order_pending_is_run_again(status: WorkflowStatus) -> None:
-    workflows = FakeWorkflows(status=status)
+    workflows = workflows_with(status)
     assert keep(workflows) == "restarted"
     assert workflows.calls == [("purge", "o1"), ("schedule", "o1")]
 
 
 def test_a_start_lost_to_a_concurrent_one_counts_as_running() -> None:
-    class RacedWorkflows(FakeWorkflows):
+    class RacedWorkflows(FakeSagas):
         async def schedule_new_workflow(self, *args: Any, **kwargs: Any) -> str:
-            self.status = WorkflowStatus.RUNNING  # the other request's start landed first
+            self.statuses["o1"] = WorkflowStatus.RUNNING  # the other request's start landed
             return await super().schedule_new_workflow(*args, **kwargs)
 
-    workflows = RacedWorkflows(status=None, schedule_fails=True)
+    workflows = RacedWorkflows(schedule_fails=True)
     assert keep(workflows) == "running"
 
 
 def test_a_failed_start_with_no_saga_behind_it_is_raised() -> None:
     with pytest.raises(RuntimeError):
-        start(FakeWorkflows(status=None, schedule_fails=True), may_exist=False)
+        start(workflows_with(None, schedule_fails=True), may_exist=False)
 
 
 @pytest.mark.parametrize("status", [WorkflowStatus.PENDING, WorkflowStatus.RUNNING])
 def test_a_replayed_request_starts_nothing_when_a_saga_exists(status: WorkflowStatus) -> None:
-    workflows = FakeWorkflows(status=status)
+    workflows = workflows_with(status)
     assert not start(workflows, may_exist=True)
     assert workflows.calls == []
 
 
 def test_a_replayed_request_starts_the_saga_its_first_try_did_not() -> None:
-    workflows = FakeWorkflows(status=None)
+    workflows = workflows_with(None)
     assert start(workflows, may_exist=True)
     assert workflows.calls == [("schedule", "o1")]
 
 
 def test_the_saga_input_is_the_order_lines_and_total_with_the_payment() -> None:
-    order = {
-        "lines": [{"sku": "tea", "quantity": 2, "unit_price_cents": 450}],
-        "total_cents": 900,
-        "customer_id": "c1",
-    }
-    assert saga_input(order, {"payment_token": "tok_ok"}) == SAGA
+    assert saga_input(ORDER, PAYMENT) == SAGA

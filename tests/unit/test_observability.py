@@ -2,7 +2,7 @@
 
 from opentelemetry.sdk.trace import TracerProvider
 
-from app.observability.logs import REDACTED, add_trace_ids, redact_secrets
+from common.observability.logs import REDACTED, add_trace_ids, redact_secrets
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJl"
 

@@ -8,7 +8,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from domain.errors import DomainError, NotReserved, OutOfStock, ReservationClosed
+from domain.errors import Conflict, DomainError, NotReserved, OutOfStock, ReservationClosed
 from domain.stock import LowStock, Stock, order_record, restock_record
 
 # Small pools, so orders and refs collide: repeats, reserve-after-release, commit-after-release.
@@ -115,6 +115,9 @@ class StockMachine(RuleBasedStateMachine):
 
         outcome = self.replayed(restock_record(ref), lambda s: s.restock(quantity, ref))
 
+        if earlier is not None and earlier != quantity:
+            assert outcome == ("error", Conflict)
+            return
         assert outcome == ("value", earlier or quantity)
         self.restocked += 0 if earlier else quantity
 
@@ -210,8 +213,17 @@ def test_a_restock_counts_once_per_ref() -> None:
     stock = Stock("tea")
 
     assert stock.restock(5, "r1") == 5
-    assert stock.restock(9, "r1") == 5
+    assert stock.restock(5, "r1") == 5
     assert stock.available == 5
+
+
+def test_the_same_ref_with_another_quantity_is_refused_and_changes_nothing() -> None:
+    stock = Stock("tea")
+    stock.restock(5, "shipment:1")
+
+    with pytest.raises(Conflict):
+        stock.restock(9, "shipment:1")
+    assert (stock.available, stock.restocks) == (5, {"shipment:1": 5})
 
 
 def test_low_stock_is_raised_once_per_downward_crossing() -> None:

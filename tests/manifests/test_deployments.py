@@ -13,9 +13,9 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from devstack.runfile import RunFile
 from devstack.runtime import PROJECT_ROOT
 from devstack.secrets import ensure_local_secrets
-from devstack.stack import RunFile
 
 Resource = dict[str, Any]
 
@@ -157,8 +157,16 @@ def test_deployments_run_the_apps_of_dapr_yaml(overlay: str) -> None:
         assert int(meta["dapr.io/app-port"]) == app.app_port
         assert container["command"] == app.command
         assert container["ports"] == [{"name": "http", "containerPort": app.app_port}]
-        env = {e["name"]: e["value"] for e in container["env"]}
+        env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
         assert int(env["APP_PORT"]) == app.app_port
+        # The injector gives the tokens to daprd only: the app reads the same secrets.
+        from_secrets = {
+            e["name"]: e["valueFrom"]["secretKeyRef"]["name"]
+            for e in container["env"]
+            if "valueFrom" in e
+        }
+        assert from_secrets["DAPR_API_TOKEN"] == meta["dapr.io/api-token-secret"]
+        assert from_secrets["APP_API_TOKEN"] == meta["dapr.io/app-token-secret"]
         assert {p: container[p]["httpGet"]["path"] for p in PROBES} == PROBES
         assert pod["securityContext"]["runAsNonRoot"] is True
         assert container["securityContext"]["allowPrivilegeEscalation"] is False
@@ -242,12 +250,13 @@ def test_every_cluster_secret_is_a_local_one_and_documented(overlay: str, tmp_pa
         for c in of_kind(overlay, "Component").values()
         for ref in secret_refs(c).values()
     }
-    (scope,) = (
-        scope
+    allowed = {
+        name
         for config in of_kind(overlay, "Configuration").values()
         for scope in config["spec"]["secrets"]["scopes"]
         if scope["storeName"] == "secretstore"
-    )
+        for name in scope["allowedSecrets"]
+    }
     readable = {
         name
         for role in of_kind(overlay, "Role").values()
@@ -255,7 +264,7 @@ def test_every_cluster_secret_is_a_local_one_and_documented(overlay: str, tmp_pa
         for name in rule["resourceNames"]
     }
 
-    cluster = tokens | refs | set(scope["allowedSecrets"])
+    cluster = tokens | refs | allowed
     assert cluster <= local
-    assert readable == set(scope["allowedSecrets"])
+    assert readable == allowed
     assert readme_secrets() == cluster

@@ -12,7 +12,7 @@ from dapr.ext.workflow.logger import LoggerOptions
 from opentelemetry import trace
 from structlog.types import EventDict, Processor, WrappedLogger
 
-from app.observability.settings import LogSettings
+from common.observability.settings import LogSettings
 
 REDACTED = "[redacted]"
 _SENSITIVE_KEY = re.compile(r"pass(word)?|secret|token|authorization|api[-_]?key|cookie", re.I)

@@ -4,7 +4,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.problems import problem
+from common.problems import problem
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

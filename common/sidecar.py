@@ -14,7 +14,7 @@ from dapr.actor.runtime.reentrancy_context import reentrancy_ctx
 from dapr.aio.clients import DaprClient
 from dapr.clients.base import DAPR_REENTRANCY_ID_HEADER, DaprActorClientBase
 
-from app.settings import SidecarSettings
+from common.settings import SidecarSettings
 
 API_TOKEN_HEADER = "dapr-api-token"
 

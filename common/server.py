@@ -2,7 +2,7 @@
 
 import uvicorn
 
-from app.settings import ServerSettings
+from common.settings import ServerSettings
 
 # Longer than daprd's idle connections (Go's default: 90 s), so the sidecar never reuses a
 # connection that uvicorn is closing: that race answers actor calls with EOF.

@@ -8,7 +8,7 @@ import hmac
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.problems import problem
+from common.problems import problem
 
 TOKEN_HEADER = b"dapr-api-token"
 SIDECAR_PATHS = ("/actors/", "/dapr/", "/events/", "/internal/", "/housekeeping", "/healthz")

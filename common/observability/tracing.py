@@ -14,7 +14,7 @@ from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-from app.observability.settings import trace_export_configured
+from common.observability.settings import trace_export_configured
 
 # Probes and scrapes every few seconds would drown the traces that matter.
 UNTRACED_URLS = "/health/.*,/metrics"

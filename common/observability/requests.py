@@ -10,7 +10,7 @@ import structlog
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.observability.metrics import HTTP_DURATION, HTTP_REQUESTS
+from common.observability.metrics import HTTP_DURATION, HTTP_REQUESTS
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[\w.:-]{1,128}$")

@@ -1,0 +1,88 @@
+"""What goes in and out of the actors: JSON documents, typed for the code on both sides."""
+
+from typing import Literal, TypedDict
+
+
+class ItemDefinition(TypedDict):
+    name: str
+    price_cents: int
+    stock: int
+    low_stock_threshold: int
+
+
+class ItemView(TypedDict):
+    sku: str
+    name: str
+    price_cents: int
+    available: int
+    reserved: int
+
+
+class Reservation(TypedDict):
+    order_id: str
+    quantity: int
+
+
+class OrderRef(TypedDict):
+    order_id: str
+
+
+class Restock(TypedDict):
+    """`ref` is what makes a restock happen once: a shipment, or an API caller's key."""
+
+    quantity: int
+    ref: str
+
+
+class StockChange(TypedDict):
+    """How many units the change concerned, and the item after it."""
+
+    result: int
+    item: ItemView
+
+
+class OrderLine(TypedDict):
+    sku: str
+    quantity: int
+    unit_price_cents: int
+
+
+class Payment(TypedDict):
+    """How the order's saga charges it."""
+
+    currency: str
+    payment_token: str
+    payment_action_timeout_seconds: int
+
+
+class PlaceOrder(TypedDict):
+    customer_id: str
+    lines: list[OrderLine]
+    at: str
+    payment: Payment
+
+
+class Transition(TypedDict):
+    status: str
+    at: str
+    reason: str | None
+
+
+class OrderView(TypedDict):
+    id: str
+    customer_id: str
+    lines: list[OrderLine]
+    status: Literal["pending", "confirmed", "cancelled"]
+    status_reason: str | None
+    history: list[Transition]
+    total_cents: int
+    created_at: str
+
+
+class ConfirmOrder(TypedDict):
+    at: str
+
+
+class CancelOrder(TypedDict):
+    reason: str
+    at: str

@@ -1,0 +1,74 @@
+"""An actor's outbox: events saved in the same state transaction as the change they announce,
+published after the actor's turn, and dropped from state once published.
+
+Dapr's transactional outbox covers the state transaction API, not actor state, so the actors
+keep their own. A crash between the save and the publish loses nothing: the events are in
+the actor's state, and the next turn or the actor's sweep reminder publishes them. Event ids
+derive from the change, so an event published twice (a crash after the publish, before the
+state knew) is dropped by its consumers.
+"""
+
+import asyncio
+import logging
+
+from common.events import EventDocument, Publisher
+
+log = logging.getLogger(__name__)
+
+
+class Outbox:
+    def __init__(self, publisher: Publisher, topic: str) -> None:
+        self._publisher = publisher
+        self._topic = topic
+        self._events: list[EventDocument] = []
+        self._published: set[str] = set()
+        self._in_flight: set[str] = set()
+        self._tasks: set[asyncio.Task[bool]] = set()
+
+    def load(self, stored: list[EventDocument]) -> None:
+        """The events the actor's state holds, as read at activation."""
+        self._events = list(stored)
+
+    def to_store(self, new: list[EventDocument]) -> list[EventDocument]:
+        """What the next save stores: the events not known to be published, and `new`.
+
+        Call it only for a save that is about to happen; `saved` confirms it."""
+        return [e for e in self._events if e["id"] not in self._published] + new
+
+    def saved(self, stored: list[EventDocument]) -> None:
+        self._events = list(stored)
+        self._published &= {event["id"] for event in stored}
+
+    @property
+    def unpublished(self) -> list[EventDocument]:
+        return [e for e in self._events if e["id"] not in self._published]
+
+    @property
+    def needs_trim(self) -> bool:
+        """Published events the state still holds (the next save drops them)."""
+        return any(event["id"] in self._published for event in self._events)
+
+    def publish_later(self) -> None:
+        """Publishes what is waiting in the background, after the turn that saved it."""
+        if any(e["id"] not in self._in_flight for e in self.unpublished):
+            task = asyncio.get_running_loop().create_task(self.publish())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def publish(self) -> bool:
+        """Publishes every waiting event not already on its way; True when none is left.
+        A failure leaves the event waiting for the next turn or the sweep."""
+        for event in self.unpublished:
+            if event["id"] in self._in_flight:
+                continue
+            self._in_flight.add(event["id"])
+            try:
+                await self._publisher.publish(self._topic, event)
+            except Exception as error:
+                log.warning("event %s not published yet: %s", event["id"], error)
+                return False
+            else:
+                self._published.add(event["id"])
+            finally:
+                self._in_flight.discard(event["id"])
+        return not self.unpublished

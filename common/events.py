@@ -1,0 +1,83 @@
+"""Events as CloudEvents 1.0 on a Dapr pub/sub component, built and read with the
+`cloudevents` SDK.
+
+An event is kept as its structured JSON document (what an actor's outbox stores and what the
+sidecar publishes). Ids are derived from what happened (an order id and its transition, a SKU
+and its version), so publishing the same change twice yields the same id and consumers drop
+the copy.
+"""
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from cloudevents.core.bindings.http import HTTPMessage, from_http
+from cloudevents.core.exceptions import BaseCloudEventException
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent
+from dapr.aio.clients import DaprClient
+
+CLOUDEVENTS_JSON = JSONFormat.CONTENT_TYPE
+# What Dapr calls a payload a sidecar published as it was, without a CloudEvent around it.
+PLAIN_PAYLOAD_TYPE = "com.dapr.event.sent"
+EventDocument = dict[str, Any]
+_FORMAT = JSONFormat()
+
+
+class InvalidEvent(Exception):
+    """Not a CloudEvent 1.0 this service can read; the reason says why."""
+
+
+def new_event(
+    event_type: str, event_id: str, data: Mapping[str, Any], time: str, source: str
+) -> EventDocument:
+    """A structured CloudEvent; `time` is when the change happened, as ISO 8601."""
+    attributes = {
+        "type": event_type,
+        "source": source,
+        "id": event_id,
+        "time": datetime.fromisoformat(time),
+        "datacontenttype": "application/json",
+    }
+    document: EventDocument = json.loads(_FORMAT.write(CloudEvent(attributes, dict(data))))
+    return document
+
+
+def read_event(headers: Mapping[str, str], body: bytes) -> CloudEvent:
+    """Parses a delivery in structured or binary mode; raises InvalidEvent.
+
+    A payload published raw (`rawPayload` metadata) arrives as it was sent: it becomes an
+    event of the plain-payload type, its id derived from its content."""
+    if headers.get("rawpayload") == "true":
+        attributes = {
+            "id": hashlib.sha256(body).hexdigest(),
+            "source": f"rawpayload/{headers.get('pubsubname', 'unknown')}",
+            "type": PLAIN_PAYLOAD_TYPE,
+        }
+        return CloudEvent(attributes, body)
+    try:
+        event = from_http(HTTPMessage(dict(headers), body), _FORMAT, CloudEvent)
+    except (BaseCloudEventException, ValueError, TypeError, KeyError) as error:
+        raise InvalidEvent(str(error) or type(error).__name__) from error
+    if not isinstance(event, CloudEvent):
+        raise InvalidEvent(f"specversion {event.get_specversion()!r} is not 1.0")
+    return event
+
+
+class Publisher(Protocol):
+    async def publish(self, topic: str, event: EventDocument) -> None: ...
+
+
+class DaprPublisher:
+    """Publishes through the sidecar; the event is passed as it is (structured mode)."""
+
+    def __init__(self, dapr: DaprClient, pubsub: str) -> None:
+        self._dapr = dapr
+        self._pubsub = pubsub
+
+    async def publish(self, topic: str, event: EventDocument) -> None:
+        await self._dapr.publish_event(
+            self._pubsub, topic, json.dumps(event), data_content_type=CLOUDEVENTS_JSON
+        )

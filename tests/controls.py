@@ -1,0 +1,47 @@
+"""Faults the tests inject into a running stack: processes killed as a crash would kill them,
+and started again. Each control names the replica or control-plane member it breaks."""
+
+from devstack.stack import Member, RunningApp, Stack
+
+
+def replica(stack: Stack, app_id: str, index: int = 0) -> RunningApp:
+    return stack.replicas[app_id][index]
+
+
+def kill_app(stack: Stack, app_id: str, index: int = 0) -> None:
+    """SIGKILLs the app (not its sidecar)."""
+    replica(stack, app_id, index).app.kill()
+
+
+def revive_app(stack: Stack, app_id: str, index: int = 0) -> None:
+    """Starts a killed app again beside its sidecar and waits until it is ready."""
+    stack.start_app_process(replica(stack, app_id, index))
+
+
+def crash_and_restart(stack: Stack, app_id: str, index: int = 0) -> None:
+    kill_app(stack, app_id, index)
+    revive_app(stack, app_id, index)
+
+
+def kill_sidecar(stack: Stack, app_id: str, index: int = 0) -> None:
+    """SIGKILLs the app's daprd; the app keeps running."""
+    replica(stack, app_id, index).daprd.kill()
+
+
+def start_sidecar(stack: Stack, app_id: str, index: int = 0) -> None:
+    stack.start_sidecar(replica(stack, app_id, index))
+
+
+def member(stack: Stack, kind: str, index: int = 0) -> Member:
+    return stack.members[kind][index]
+
+
+def kill_member(stack: Stack, kind: str, index: int = 0) -> None:
+    """SIGKILLs a placement or scheduler process."""
+    process = member(stack, kind, index).process
+    assert process is not None
+    process.kill()
+
+
+def start_member(stack: Stack, kind: str, index: int = 0) -> None:
+    stack.start_member(member(stack, kind, index))
