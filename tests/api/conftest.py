@@ -1,0 +1,128 @@
+"""The `orders` API in-process: FastAPI's TestClient over the real app, whose services are
+fakes behind the same interfaces (actors, sagas, the state store, readiness). No sidecar, so
+every validation, error document, auth rule and perimeter rule is checked in seconds; the
+e2e suite keeps one test per rule where the real sidecar matters."""
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import pytest
+from argon2 import PasswordHasher
+from dapr.ext.fastapi import DaprActor
+from fastapi.testclient import TestClient
+
+from app.auth.passwords import Passwords
+from app.auth.revocations import Revocations
+from app.auth.service import Authenticator
+from app.auth.tokens import TokenSigner
+from app.auth.users import UserStore
+from app.main import create_app
+from app.perimeter.idempotency import IdempotencyStore
+from app.perimeter.rate_limits import RateLimits
+from app.read_models import ReadModels
+from app.services import Services
+from app.settings import AuthSettings, OrdersSettings, PerimeterSettings
+from common.settings import EdgeSettings
+from tests.fakes.catalog import FakeInventory, FakeOrders
+from tests.fakes.sagas import FakeSagas
+from tests.fakes.state import MemoryDocuments
+
+APP_TOKEN = "the-token-the-sidecar-presents-to-the-app"
+SIGNING_KEY = "a-signing-key-for-in-process-tests-only-0123456789"
+ADMIN = ("admin@example.com", "a long enough secret")
+PASSWORD = "correct horse battery"
+UNLIMITED = "1000000/minute"
+# Argon2id still, with parameters that cost a millisecond instead of a sixth of a second.
+CHEAP_PASSWORDS = Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@dataclass
+class FakeReadiness:
+    up: dict[str, bool] = field(
+        default_factory=lambda: {"sidecar": True, "actors": True, "workflows": True}
+    )
+
+    async def checks(self) -> dict[str, bool]:
+        return dict(self.up)
+
+
+@dataclass
+class World:
+    """What the fakes behind the API hold, for a test to arrange and to look at."""
+
+    store: MemoryDocuments = field(default_factory=MemoryDocuments)
+    inventory: FakeInventory = field(default_factory=FakeInventory)
+    orders: FakeOrders = field(default_factory=FakeOrders)
+    sagas: FakeSagas = field(default_factory=FakeSagas)
+    readiness: FakeReadiness = field(default_factory=FakeReadiness)
+
+
+def settings(**perimeter: object) -> OrdersSettings:
+    limits = {
+        "login_rate_limit": UNLIMITED,
+        "register_rate_limit": UNLIMITED,
+        "general_rate_limit": UNLIMITED,
+        **perimeter,
+    }
+    return OrdersSettings(
+        auth=AuthSettings(),
+        perimeter=PerimeterSettings(**limits),  # type: ignore[arg-type]
+        edge=EdgeSettings(APP_API_TOKEN=APP_TOKEN),
+    )
+
+
+def in_process(world: World, orders_settings: OrdersSettings) -> TestClient:
+    @asynccontextmanager
+    async def services(chosen: OrdersSettings, _host: DaprActor) -> AsyncIterator[Services]:
+        store = world.store
+        revocations = Revocations(store, chosen.auth.refresh_token_seconds)
+        signer = TokenSigner(SIGNING_KEY, chosen.auth)
+        auth = Authenticator(UserStore(store), revocations, signer, CHEAP_PASSWORDS)
+        await auth.ensure_admin(*ADMIN)
+        yield Services(
+            settings=chosen.service,
+            readiness=world.readiness,
+            inventory=world.inventory,
+            orders=world.orders,
+            sagas=world.sagas,
+            read_models=ReadModels(store),
+            auth=auth,
+            rate_limits=RateLimits(chosen.perimeter),
+            idempotency=IdempotencyStore(store, chosen.perimeter.idempotency_key_seconds),
+        )
+
+    return TestClient(create_app(orders_settings, services), raise_server_exceptions=False)
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+@pytest.fixture
+def api(world: World) -> Iterator[TestClient]:
+    with in_process(world, settings()) as client:
+        yield client
+
+
+def sign_in(api: TestClient, email: str, password: str) -> dict[str, str]:
+    response = api.post("/api/v1/auth/token", data={"username": email, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture
+def admin(api: TestClient) -> dict[str, str]:
+    return sign_in(api, *ADMIN)
+
+
+def register(api: TestClient, email: str) -> dict[str, str]:
+    body = {"email": email, "password": PASSWORD, "name": "A customer"}
+    assert api.post("/api/v1/auth/register", json=body).status_code == 201
+    return sign_in(api, email, PASSWORD)
+
+
+@pytest.fixture
+def customer(api: TestClient) -> dict[str, str]:
+    return register(api, "ada@example.com")
