@@ -22,7 +22,8 @@ class Outbox:
         self._topic = topic
         self._events: list[EventDocument] = []
         self._published: set[str] = set()
-        self._in_flight: set[str] = set()
+        # One publisher at a time, so events leave in the order they were saved.
+        self._publishing = asyncio.Lock()
         self._tasks: set[asyncio.Task[bool]] = set()
 
     def load(self, stored: list[EventDocument]) -> None:
@@ -50,25 +51,20 @@ class Outbox:
 
     def publish_later(self) -> None:
         """Publishes what is waiting in the background, after the turn that saved it."""
-        if any(e["id"] not in self._in_flight for e in self.unpublished):
+        if self.unpublished:
             task = asyncio.get_running_loop().create_task(self.publish())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
     async def publish(self) -> bool:
-        """Publishes every waiting event not already on its way; True when none is left.
-        A failure leaves the event waiting for the next turn or the sweep."""
-        for event in self.unpublished:
-            if event["id"] in self._in_flight:
-                continue
-            self._in_flight.add(event["id"])
-            try:
-                await self._publisher.publish(self._topic, event)
-            except Exception as error:
-                log.warning("event %s not published yet: %s", event["id"], error)
-                return False
-            else:
+        """Publishes every waiting event, oldest first; True when none is left. A failure
+        leaves the event waiting for the next turn or the sweep."""
+        async with self._publishing:
+            for event in self.unpublished:
+                try:
+                    await self._publisher.publish(self._topic, event)
+                except Exception as error:
+                    log.warning("event %s not published yet: %s", event["id"], error)
+                    return False
                 self._published.add(event["id"])
-            finally:
-                self._in_flight.discard(event["id"])
-        return not self.unpublished
+        return True

@@ -6,7 +6,9 @@ same ETag rules. On top of it: compare-and-swap (read the value and its ETag, de
 back only if the ETag still matches; insert-only when the key was absent) and insert-once.
 """
 
+import asyncio
 import json
+import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -18,6 +20,7 @@ from dapr.clients.grpc._state import Concurrency, StateOptions
 
 Document = dict[str, Any]
 MAX_ATTEMPTS = 50
+MAX_BACKOFF = 0.05
 _FIRST_WRITE = StateOptions(concurrency=Concurrency.first_write)
 _CONFLICT_CODES = {grpc.StatusCode.ABORTED, grpc.StatusCode.FAILED_PRECONDITION}
 
@@ -60,10 +63,11 @@ async def compare_and_swap(
     store: Documents, key: str, decide: Callable[[Document | None], Document | None]
 ) -> Document | None:
     """Stores what `decide` makes of the current document; None from `decide` writes nothing.
+    Writers that lost a race back off a little, at random, so a crowd on one key thins out.
 
     Returns the stored document, or None when nothing was written.
     """
-    for _ in range(MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
         current = await store.read(key)
         decided = decide(current.document)
         if decided is None:
@@ -72,7 +76,7 @@ async def compare_and_swap(
             await store.write(key, decided, etag=current.etag)
             return decided
         except WriteConflict:
-            continue
+            await asyncio.sleep(random.uniform(0, min(MAX_BACKOFF, 0.001 * 2**attempt)))
     raise RuntimeError(f"gave up on {key!r} after {MAX_ATTEMPTS} conflicting writes")
 
 

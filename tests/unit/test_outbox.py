@@ -1,0 +1,124 @@
+"""The actors' outbox: an event is saved with the change it announces, published after the
+turn, and never lost when the publish fails or the app dies in between."""
+
+import asyncio
+from datetime import timedelta
+
+from actors.inventory import SWEEP
+from actors.messages import ItemDefinition, OrderLine, Payment
+from actors.order import SAGA_WATCH
+from tests.fakes.actors import (
+    Events,
+    MemorySidecar,
+    activate_inventory,
+    activate_order,
+    after_turns,
+)
+
+ITEM: ItemDefinition = {"name": "Tea", "price_cents": 450, "stock": 10, "low_stock_threshold": 0}
+LINE: OrderLine = {"sku": "tea", "quantity": 1, "unit_price_cents": 450}
+PAYMENT: Payment = {
+    "currency": "EUR",
+    "payment_token": "tok_ok",
+    "payment_action_timeout_seconds": 60,
+}
+AT = "2026-12-01T10:00:00+00:00"
+PERIOD = timedelta(seconds=30)
+
+
+class BlockedEvents(Events):
+    """A pub/sub component that takes its time: publishes wait until `released`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.released = asyncio.Event()
+
+    async def publish(self, topic: str, event: dict[str, object]) -> None:
+        await self.released.wait()
+        await super().publish(topic, event)
+
+
+def test_a_turn_ends_before_its_events_are_published() -> None:
+    async def scenario() -> tuple[list[str], list[str]]:
+        sidecar, events = MemorySidecar(), BlockedEvents()
+        inventory = activate_inventory(sidecar, events)
+        await inventory.create(ITEM)
+        await inventory.reserve({"order_id": "o1", "quantity": 2})
+        during = list(events.types)
+        events.released.set()
+        await after_turns()
+        return during, events.types
+
+    during, after = asyncio.run(scenario())
+    assert during == []
+    assert after == ["inventory.item_created", "inventory.item_updated"]
+
+
+def test_events_are_saved_with_their_change_until_published() -> None:
+    async def scenario() -> tuple[list[str], list[str]]:
+        sidecar, events = MemorySidecar(), Events()
+        events.failing = 1
+        inventory = activate_inventory(sidecar, events)
+        await inventory.create(ITEM)
+        await after_turns()
+        waiting = [e["type"] for e in sidecar.stored("Inventory", "tea", "item")["outbox"]]
+        await inventory.reserve({"order_id": "o1", "quantity": 1})
+        await after_turns()
+        kept = [e["id"] for e in sidecar.stored("Inventory", "tea", "item")["outbox"]]
+        return waiting, kept + events.types
+
+    waiting, rest = asyncio.run(scenario())
+    assert waiting == ["inventory.item_created"]
+    # The next turn saved what was still waiting beside its own event, and published both.
+    assert rest == ["tea:1", "tea:2", "inventory.item_created", "inventory.item_updated"]
+
+
+def test_what_a_crash_left_unpublished_is_published_by_the_sweep() -> None:
+    async def scenario() -> tuple[list[str], list[object], bool]:
+        sidecar, events = MemorySidecar(), Events()
+        events.failing = 1  # the app "dies" before it publishes anything
+        await activate_inventory(sidecar, events).create(ITEM)
+        await after_turns()
+        armed = ("Inventory", "tea", SWEEP) in sidecar.reminders
+        restarted = activate_inventory(sidecar, events)
+        await restarted.receive_reminder(SWEEP, b"", PERIOD, PERIOD)
+        return events.types, sidecar.stored("Inventory", "tea", "item")["outbox"], armed
+
+    published, outbox, armed = asyncio.run(scenario())
+    assert armed
+    assert published == ["inventory.item_created"]
+    assert outbox == []
+
+
+def test_an_event_published_twice_has_the_same_id() -> None:
+    async def scenario() -> list[str]:
+        sidecar, events = MemorySidecar(), Events()
+        await activate_inventory(sidecar, events).create(ITEM)
+        await after_turns()
+        # A crash after the publish, before the state knew: the next activation sends it again.
+        stale = activate_inventory(sidecar, events)
+        await stale.receive_reminder(SWEEP, b"", PERIOD, PERIOD)
+        return [event["id"] for event in events.published]
+
+    ids = asyncio.run(scenario())
+    assert len(set(ids)) == 1
+
+
+def test_the_saga_watch_of_a_final_order_stays_until_its_events_are_out() -> None:
+    async def scenario() -> tuple[bool, bool, list[str]]:
+        sidecar, events = MemorySidecar(), Events()
+        order = activate_order(sidecar, events)
+        await order.place({"customer_id": "u1", "lines": [LINE], "at": AT, "payment": PAYMENT})
+        events.failing = 10
+        await order.confirm({"at": AT})
+        await after_turns()
+        await order.receive_reminder(SAGA_WATCH, b"{}", PERIOD, PERIOD)
+        kept = ("Order", "o1", SAGA_WATCH) in sidecar.reminders
+        events.failing = 0
+        await order.receive_reminder(SAGA_WATCH, b"{}", PERIOD, PERIOD)
+        gone = ("Order", "o1", SAGA_WATCH) not in sidecar.reminders
+        return kept, gone, events.types
+
+    kept, gone, published = asyncio.run(scenario())
+    assert kept and gone
+    assert published == ["order.placed", "order.confirmed"]
