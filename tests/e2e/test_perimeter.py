@@ -121,20 +121,6 @@ def test_each_caller_has_a_general_limit(strict_stack: Stack) -> None:
     assert anonymous_status == 200
 
 
-def test_only_orders_charges_and_refunds(orders: RunningApp, payments: RunningApp) -> None:
-    """payments' own sidecar calling in (as any other app would) is refused; the checkout
-    tests show orders getting through."""
-    charge = {"order_id": "o-x", "amount_cents": 1, "currency": "EUR", "payment_token": "tok_ok"}
-    with sidecar_client(payments) as other_app:
-        charged = other_app.post("/v1.0/invoke/payments/method/charges", json=charge)
-        refunded = other_app.post("/v1.0/invoke/payments/method/charges/ch_o-x/refund")
-    with sidecar_client(orders) as orders_sidecar:
-        read = orders_sidecar.get("/v1.0/invoke/payments/method/charges/ch_o-x")
-
-    assert charged.status_code == refunded.status_code == 403
-    assert read.status_code == 404
-
-
 def test_the_secrets_api_serves_only_what_the_code_reads(orders: RunningApp) -> None:
     with sidecar_client(orders) as sidecar:
         allowed = sidecar.get("/v1.0/secrets/secretstore/admin-email")
