@@ -6,10 +6,13 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PROFILE ?= embedded
 export DAPR_PROFILE := $(PROFILE)
 
-.PHONY: run test test-profiles faults unit manifests e2e bench bench-soak bench-smoke lint format setup tools browser runtime servers deps clean
+.PHONY: run prepare test test-profiles faults faults-crash faults-long unit manifests e2e bench bench-soak bench-smoke lint format setup tools browser runtime servers deps clean
 
-run: setup ## control plane + orders + payments (dapr.yaml) on loopback until Ctrl-C
+run: setup prepare ## control plane + orders + payments (dapr.yaml) on loopback until Ctrl-C
 	$(UV) run --frozen python -m devstack
+
+prepare: deps ## what the components need (.data/, local secrets): enough for `dapr run -f dapr.yaml`
+	@$(UV) run --frozen python -m devstack.prepare
 
 test: setup lint ## lint, then unit and end-to-end tests against the real runtime
 	$(UV) run --frozen pytest -m "not faults"
@@ -20,6 +23,12 @@ test-profiles: setup servers ## the end-to-end suite again on the redis and post
 
 faults: setup ## kills apps, sidecars, control plane and payments under load; counts what was lost
 	$(UV) run --frozen pytest -m faults
+
+faults-crash: setup ## only the app and sidecar crash scenarios (CI runs them on every profile)
+	$(UV) run --frozen pytest -m faults tests/faults/test_processes.py
+
+faults-long: setup ## the crash scenarios at scale: 50 app and 20 sidecar kills during 1,000 checkouts each
+	FAULTS_LONG=1 $(UV) run --frozen pytest -m faults tests/faults/test_processes.py -o timeout=3600
 
 unit: deps ## pure logic and the API in-process, no sidecar: seconds
 	$(UV) run --frozen pytest -m "unit or api"

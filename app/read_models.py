@@ -70,10 +70,12 @@ class ReadModels:
             "created_at": order["created_at"],
         }
         await self.put_if_newer(order_key(order["id"]), summary, version=len(order["history"]))
-        await self._index(ALL_ORDERS, ALL_ORDERS_SHARDS).add(order["created_at"], order["id"])
-        await self._index(customer_index(order["customer_id"])).add(
-            order["created_at"], order["id"]
-        )
+        await self.index_order(order["id"], order["customer_id"], order["created_at"])
+
+    async def index_order(self, order_id: str, customer_id: str, created_at: str) -> None:
+        """In everyone's list and its customer's, by when it was placed."""
+        await self._index(ALL_ORDERS, ALL_ORDERS_SHARDS).add(created_at, order_id)
+        await self._index(customer_index(customer_id)).add(created_at, order_id)
 
     async def low_stock(self, sku: str, alert: Mapping[str, Any], version: int) -> None:
         await self.put_if_newer(low_stock_key(sku), dict(alert), version)

@@ -52,14 +52,42 @@ chmod -R u+w "$work"
 ldflags="-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$version"
 ldflags+=" -X github.com/dapr/dapr/pkg/buildinfo.gitversion=v$version"
 ldflags+=" -X github.com/dapr/kit/logger.DaprVersion=$version"
+# Reads `go build -v` (one package name per line as it is compiled) and shows how far the build
+# is: one line kept up to date on a terminal, a plain line every 10 s elsewhere (CI logs).
+# Anything that is not a package name (a compiler error) is passed through.
+progress() { # <binary> <packages in its build>
+  local name=$1 total=$2 done=0 last=0 line
+  while IFS= read -r line; do
+    if [[ $line =~ ^[A-Za-z0-9_./~+-]+$ ]]; then
+      done=$((done + 1))
+    else
+      printf '%s\n' "$line" >&2
+      continue
+    fi
+    if [ -t 2 ]; then
+      printf '\r[dapr-runtime] %s: %d/%d packages compiled, %d s ' "$name" "$done" "$total" $((SECONDS - started)) >&2
+    elif ((SECONDS - last >= 10)); then
+      last=$SECONDS
+      say "$name: $done/$total packages compiled ($((100 * done / total))%), $((SECONDS - started)) s"
+    fi
+  done
+  [ -t 2 ] && printf '\n' >&2
+  say "$name: done, $done packages compiled (the rest came from Go's build cache), $((SECONDS - started)) s"
+}
+
 mkdir -p "$bin_dir.partial"
 started=$SECONDS
 for b in "${binaries[@]}"; do
-  say "building $b $version$([ "$b" = daprd ] && echo ' (5 to 10 minutes on a cold cache)')..."
   tags=""
   [ "$b" = daprd ] && tags="allcomponents"
-  (cd "$work" && CGO_ENABLED=0 go build -trimpath -tags "$tags" -ldflags "$ldflags" \
-      -o "$bin_dir.partial/$b" "./cmd/$b") ||
+  total=$(cd "$work" && go list -deps -tags "$tags" "./cmd/$b" | wc -l)
+  say "building $b $version: $total packages$([ "$b" = daprd ] && echo ', 5 to 10 minutes on a cold cache')..."
+  set +o pipefail
+  (cd "$work" && CGO_ENABLED=0 go build -v -trimpath -tags "$tags" -ldflags "$ldflags" \
+      -o "$bin_dir.partial/$b" "./cmd/$b" 2>&1) | progress "$b" "$total"
+  built=${PIPESTATUS[0]}
+  set -o pipefail
+  [ "$built" -eq 0 ] ||
     fail "building $b failed (see the Go output above); a module the build needs may be unreachable."
 done
 rm -rf "$bin_dir"

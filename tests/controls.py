@@ -1,6 +1,10 @@
 """Faults the tests inject into a running stack: processes killed as a crash would kill them,
 and started again. Each control names the replica or control-plane member it breaks."""
 
+import os
+import signal
+
+from devstack.processes import ManagedProcess
 from devstack.stack import Member, RunningApp, Stack
 
 
@@ -45,3 +49,19 @@ def kill_member(stack: Stack, kind: str, index: int = 0) -> None:
 
 def start_member(stack: Stack, kind: str, index: int = 0) -> None:
     stack.start_member(member(stack, kind, index))
+
+
+def server(stack: Stack, name: str) -> ManagedProcess:
+    """A server the stack started for its profile (`redis`, `postgres`, `webhook-sink`)."""
+    return next(p for p in stack.processes if p.name == name and p.running)
+
+
+def freeze(process: ManagedProcess) -> None:
+    """SIGSTOP: the process keeps its connections and data but answers nothing."""
+    assert process.popen is not None
+    os.killpg(process.popen.pid, signal.SIGSTOP)
+
+
+def thaw(process: ManagedProcess) -> None:
+    assert process.popen is not None
+    os.killpg(process.popen.pid, signal.SIGCONT)

@@ -23,10 +23,10 @@ from app.perimeter.rate_limits import RateLimits
 from app.read_models import ReadModels
 from app.services import Services
 from app.settings import AuthSettings, OrdersSettings, PerimeterSettings
+from common.memory_state import MemoryDocuments
 from common.settings import EdgeSettings
 from tests.fakes.catalog import FakeInventory, FakeOrders
 from tests.fakes.sagas import FakeSagas
-from tests.fakes.state import MemoryDocuments
 
 APP_TOKEN = "the-token-the-sidecar-presents-to-the-app"
 SIGNING_KEY = "a-signing-key-for-in-process-tests-only-0123456789"

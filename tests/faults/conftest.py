@@ -6,6 +6,7 @@ import os
 import random
 import secrets
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import pytest
 
@@ -16,6 +17,24 @@ from tests.e2e.conftest import pytest_runtest_makereport as pytest_runtest_maker
 
 ARTIFACTS = PROJECT_ROOT / ".data" / "artifacts" / "faults"
 Report = Callable[[str, dict[str, object]], None]
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How hard the process-crash scenarios push: CI's size, or `make faults-long`."""
+
+    app_kills: int = 10
+    app_orders: int = 200
+    sidecar_kills: int = 5
+    sidecar_orders: int = 120
+
+
+LONG = Scale(app_kills=50, app_orders=1000, sidecar_kills=20, sidecar_orders=1000)
+
+
+@pytest.fixture
+def scale() -> Scale:
+    return LONG if os.environ.get("FAULTS_LONG") else Scale()
 
 
 # JSON lines, so the scenarios read their figures from the fields of the app's log.

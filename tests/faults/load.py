@@ -3,17 +3,21 @@
 import asyncio
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
 
+from app.read_models import ReadModels, catalog_key
 from devstack.stack import RunningApp, Stack
 from tests.e2e.api import orders_async_client, orders_client, payments_client
 from tests.e2e.checkout import charge_status, final_order, stock
+from tests.e2e.sidecar import read_models_through
 from tests.e2e.test_catalog import new_item
 
 SETTLE_SECONDS = 240.0
+# Events left in an outbox by a crash wait for the actor's next turn or its sweep reminder.
+READ_MODEL_SECONDS = 120.0
 # An order not accepted this long after its first attempt means the stack did not recover;
 # failing then keeps a stuck run from holding CI until the test timeout.
 ACCEPT_SECONDS = 180.0
@@ -79,6 +83,8 @@ class Books:
     available: int
     reserved: int
     settle_seconds: float
+    # How long after the orders ended the read models agreed with the actors.
+    read_models_seconds: float = 0.0
 
     @property
     def confirmed(self) -> int:
@@ -96,6 +102,7 @@ class Books:
             "lost": 0,  # settle() fails the scenario on any order that never ends
             "double_charges": self.double_charges,
             "settle_s": round(self.settle_seconds, 1),
+            "read_models_s": round(self.read_models_seconds, 1),
         }
 
     @property
@@ -109,14 +116,16 @@ class Books:
 
 
 def settle(orders: RunningApp, payments: RunningApp, sku: str, order_ids: list[str]) -> Books:
-    """Waits for every order to end, then reads stock and charges."""
+    """Waits for every order to end, then reads stock and charges, and waits for the read
+    models to agree with the actors: no event was lost on the way."""
     started = time.monotonic()
     with orders_client(orders) as api, payments_client(payments) as payments_api:
         finals = [final_order(api, order_id, timeout=SETTLE_SECONDS) for order_id in order_ids]
         settled = time.monotonic() - started
         charges = {o["id"]: charge_status(payments_api, o["id"]) for o in finals}
         available, reserved = stock(api, sku)
-    return Books(finals, charges, available, reserved, settled)
+    books = Books(finals, charges, available, reserved, settled)
+    return replace(books, read_models_seconds=assert_read_models_agree(orders, sku, books))
 
 
 def assert_consistent(books: Books, initial: int, order_ids: list[str]) -> None:
@@ -131,3 +140,51 @@ def assert_consistent(books: Books, initial: int, order_ids: list[str]) -> None:
             assert charge == "captured", (order["id"], charge)
         else:
             assert charge in (None, "declined", "refunded", "voided"), (order["id"], charge)
+
+
+async def _read_model_gaps(orders: RunningApp, sku: str, finals: list[dict[str, Any]]) -> list[str]:
+    """What the read models do not agree with the actors on yet (empty when they agree)."""
+    gaps: list[str] = []
+    async with read_models_through(orders) as models:
+        for customer in {order["customer_id"] for order in finals} | {None}:
+            listed = await _everything(models, customer)
+            for order in finals:
+                if customer not in (None, order["customer_id"]):
+                    continue
+                seen = listed.get(order["id"])
+                if seen != order["status"]:
+                    gaps.append(
+                        f"{order['id']} listed for {customer} as {seen}, is {order['status']}"
+                    )
+        item = await models.get(catalog_key(sku)) or {}
+    async with orders_async_client(orders) as api:
+        actual = (await api.get(f"/api/v1/items/{sku}")).json()
+    if (item.get("available"), item.get("reserved")) != (actual["available"], actual["reserved"]):
+        gaps.append(f"catalog {sku}: {item} vs {actual}")
+    return gaps
+
+
+async def _everything(models: ReadModels, customer: str | None) -> dict[str, str]:
+    statuses: dict[str, str] = {}
+    cursor: str | None = None
+    while True:
+        page = await models.orders_page(customer, None, 100, cursor)
+        statuses.update({order["id"]: order["status"] for order in page.documents})
+        if (cursor := page.next_cursor) is None:
+            return statuses
+
+
+def assert_read_models_agree(
+    orders: RunningApp, sku: str, books: Books, timeout: float = READ_MODEL_SECONDS
+) -> float:
+    """Every order in its customer's list and in everyone's with its final status, the item
+    as its actor has it: the events the actors announced all arrived. Answers how long the
+    read models took to catch up after the orders ended."""
+    started = time.monotonic()
+    while True:
+        gaps = asyncio.run(_read_model_gaps(orders, sku, books.orders))
+        if not gaps:
+            return time.monotonic() - started
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"read models still disagree after {timeout:.0f} s: {gaps[:10]}")
+        time.sleep(2.0)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from devstack.stack import Stack
 from tests import controls
-from tests.faults.conftest import Report
+from tests.faults.conftest import Report, Scale
 from tests.faults.load import Load, assert_consistent, settle, stocked
 from tests.faults.wedge import UPSTREAM, WedgeWatch
 
@@ -62,11 +62,13 @@ def recoveries(app_log: Path) -> dict[str, dict[str, int]]:
     return {"sagas_revived": dict(revived), "turns_overlapped": dict(overlapped)}
 
 
-def test_orders_app_killed_ten_times_during_200_checkouts(
-    fault_stack: Stack, report: Report, rng: random.Random
+def test_orders_app_killed_repeatedly_during_checkouts(
+    fault_stack: Stack, report: Report, rng: random.Random, scale: Scale
 ) -> None:
-    orders, payments, sku = stocked(fault_stack, stock=150)
-    load = Load(orders, sku, count=200, interval=0.3, tokens=TOKENS)
+    """10 kills during 200 checkouts for 150 units; `make faults-long`: 50 during 1,000."""
+    initial = scale.app_orders * 3 // 4
+    orders, payments, sku = stocked(fault_stack, stock=initial)
+    load = Load(orders, sku, count=scale.app_orders, interval=0.3, tokens=TOKENS)
     kills: list[float] = []
     watch = WedgeWatch(fault_stack.log_dir / "daprd-orders.log")
     sidecar_restarts = 0
@@ -86,7 +88,7 @@ def test_orders_app_killed_ten_times_during_200_checkouts(
             sidecar_restarts += 1
         return state == "sound"
 
-    order_ids = run_with_faults(load, 10, kill, rng, watchdog=clear_known_wedge)
+    order_ids = run_with_faults(load, scale.app_kills, kill, rng, watchdog=clear_known_wedge)
     books = settle(orders, payments, sku, order_ids)
 
     report(
@@ -99,17 +101,19 @@ def test_orders_app_killed_ten_times_during_200_checkouts(
             f"sidecar_restarts_for_{UPSTREAM}": sidecar_restarts,
         },
     )
-    assert len(kills) == 10
-    assert_consistent(books, initial=150, order_ids=order_ids)
-    # 200 orders for 150 units: the rest run out of stock, or are declined first.
+    assert len(kills) == scale.app_kills
+    assert_consistent(books, initial=initial, order_ids=order_ids)
+    # More orders than units: the rest run out of stock, or are declined first.
     assert set(books.outcomes) == {"confirmed", "payment_declined", "out_of_stock"}
 
 
-def test_orders_sidecar_killed_five_times_during_checkouts(
-    fault_stack: Stack, report: Report, rng: random.Random
+def test_orders_sidecar_killed_repeatedly_during_checkouts(
+    fault_stack: Stack, report: Report, rng: random.Random, scale: Scale
 ) -> None:
-    orders, payments, sku = stocked(fault_stack, stock=100)
-    load = Load(orders, sku, count=120, interval=0.25, tokens=TOKENS)
+    """5 kills during 120 checkouts for 100 units; `make faults-long`: 20 during 1,000."""
+    initial = scale.sidecar_orders * 5 // 6
+    orders, payments, sku = stocked(fault_stack, stock=initial)
+    load = Load(orders, sku, count=scale.sidecar_orders, interval=0.25, tokens=TOKENS)
     kills = 0
 
     def kill_sidecar() -> None:
@@ -119,10 +123,10 @@ def test_orders_sidecar_killed_five_times_during_checkouts(
         time.sleep(rng.uniform(0.5, 2.0))
         controls.start_sidecar(fault_stack, "orders")
 
-    order_ids = run_with_faults(load, 5, kill_sidecar, rng)
+    order_ids = run_with_faults(load, scale.sidecar_kills, kill_sidecar, rng)
     books = settle(orders, payments, sku, order_ids)
 
     figures = {"kills": kills, **books.figures(), "retries": load.failed_attempts}
     report("sidecar-crash", {**figures, **recoveries(fault_stack.log_dir / "orders.log")})
-    assert kills == 5
-    assert_consistent(books, initial=100, order_ids=order_ids)
+    assert kills == scale.sidecar_kills
+    assert_consistent(books, initial=initial, order_ids=order_ids)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.time_index import InvalidCursor, TimeIndex, decode_cursor, encode_cursor, member_of
-from tests.fakes.state import MemoryDocuments
+from common.memory_state import MemoryDocuments
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -134,7 +134,7 @@ def test_no_document_holds_more_than_a_minute_of_one_shard() -> None:
 
     members = asyncio.run(scenario())
     assert len(members) == 3000 and members[0] == "o2999" and members[-1] == "o0"
-    largest = max(len(json.dumps(doc)) for doc, _ in store.documents.values())
+    largest = max(len(json.dumps(doc)) for doc in store.documents.values())
     assert largest < 1500 * 10  # a day lists at most 1,440 minutes
 
 
