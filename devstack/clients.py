@@ -1,9 +1,12 @@
 """Signing in to a running stack's orders API, for the tests and the benchmarks."""
 
 import json
-from collections.abc import Generator
+from collections.abc import AsyncIterator, Generator
+from contextlib import asynccontextmanager
 
 import httpx
+from dapr.aio.clients import DaprClient
+from dapr.conf import settings
 
 from devstack.stack import RunningApp
 
@@ -48,3 +51,13 @@ def admin_credentials(orders: RunningApp) -> tuple[str, str]:
 
 def as_admin(orders: RunningApp) -> SignedIn:
     return SignedIn(orders.url, *admin_credentials(orders))
+
+
+@asynccontextmanager
+async def dapr_client(app: RunningApp) -> AsyncIterator[DaprClient]:
+    """The SDK's gRPC client on the app's own sidecar, with the token the sidecar wants. The
+    SDK reads the sidecar's HTTP port and token from its settings (for its start-up check)."""
+    setattr(settings, "DAPR_HTTP_PORT", app.spec.http_port)  # noqa: B010 (untyped settings)
+    setattr(settings, "DAPR_API_TOKEN", app.tokens.get("DAPR_API_TOKEN"))  # noqa: B010
+    async with DaprClient(f"127.0.0.1:{app.spec.grpc_port}") as dapr:
+        yield dapr

@@ -6,11 +6,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from dapr.aio.clients import DaprClient
-from dapr.conf import settings
 
 from app.read_models import ReadModels
 from common.state import DaprDocuments
+from devstack.clients import dapr_client
 from devstack.stack import RunningApp
 
 CLOUDEVENTS_JSON = "application/cloudevents+json"
@@ -65,8 +64,5 @@ def publish(
 async def read_models_through(app: RunningApp) -> AsyncIterator[ReadModels]:
     """The app's read models, read through its own sidecar (the same app-id, so the same
     keys) with the code the app uses."""
-    # The SDK reads its sidecar's HTTP port and token from settings for its start-up check.
-    setattr(settings, "DAPR_HTTP_PORT", app.spec.http_port)  # noqa: B010 (untyped settings)
-    setattr(settings, "DAPR_API_TOKEN", app.tokens.get("DAPR_API_TOKEN"))  # noqa: B010
-    async with DaprClient(f"127.0.0.1:{app.spec.grpc_port}") as dapr:
+    async with dapr_client(app) as dapr:
         yield ReadModels(DaprDocuments(dapr, "statestore"))
