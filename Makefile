@@ -5,8 +5,11 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 # Which components/<profile> backs state and pub/sub: embedded, redis or postgres.
 PROFILE ?= embedded
 export DAPR_PROFILE := $(PROFILE)
+# How many replicas of each app `make run` starts (more than 1: HA control plane, front door).
+REPLICAS ?= 1
+export REPLICAS
 
-.PHONY: run prepare test test-profiles faults faults-crash faults-long unit manifests e2e bench bench-soak bench-smoke lint format setup tools browser runtime servers deps clean
+.PHONY: run prepare test test-replicas test-profiles faults faults-crash faults-long unit manifests e2e bench bench-soak bench-smoke lint format setup tools browser runtime servers deps clean
 
 run: setup prepare ## control plane + orders + payments (dapr.yaml) on loopback until Ctrl-C
 	$(UV) run --frozen python -m devstack
@@ -15,7 +18,10 @@ prepare: deps ## what the components need (.data/, local secrets): enough for `d
 	@$(UV) run --frozen python -m devstack.prepare
 
 test: setup lint ## lint, then unit and end-to-end tests against the real runtime
-	$(UV) run --frozen pytest -m "not faults"
+	$(UV) run --frozen pytest -m "not faults and not replicas"
+
+test-replicas: setup servers ## 3 replicas of each app, HA control plane, front door (CI)
+	$(UV) run --frozen pytest -m replicas
 
 test-profiles: setup servers ## the end-to-end suite again on the redis and postgres profiles
 	DAPR_PROFILE=redis $(UV) run --frozen pytest -m e2e
@@ -59,7 +65,7 @@ format: deps
 	$(UV) run --frozen ruff check --fix .
 	$(UV) run --frozen ruff format .
 
-setup: deps tools browser runtime $(if $(filter-out embedded,$(PROFILE)),servers)
+setup: deps tools browser runtime $(if $(filter-out embedded,$(PROFILE))$(filter-out 1,$(REPLICAS)),servers)
 
 tools: ## kustomize, to render deployments/ offline in the tests
 	@bash scripts/install-kustomize.sh

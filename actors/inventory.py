@@ -14,6 +14,7 @@ from dapr.actor import Actor, ActorId, ActorInterface, Remindable, actormethod
 from dapr.actor.runtime.context import ActorRuntimeContext
 from dapr.actor.runtime.state_change import ActorStateChange, StateChangeKind
 
+from actors.guard import still_current
 from actors.messages import ItemDefinition, ItemView, OrderRef, Reservation, Restock
 from actors.outbox import Outbox
 from actors.outcome import Outcome, refusal, succeeded
@@ -219,7 +220,8 @@ class Inventory(Actor, InventoryInterface, Remindable):
             ActorStateChange(name, value, StateChangeKind.update)
             for name, value in [(STATE_KEY, stored), *records.items()]
         ]
-        self._stored = None  # until the transaction is known to have landed
+        loaded, self._stored = self._stored, None  # until the transaction is known to have landed
+        await still_current(self._state, self._type, self.id.id, STATE_KEY, loaded)
         await self._state.save_state(self._type, self.id.id, changes)
         self._stored = stored
         self._outbox.saved(outbox)

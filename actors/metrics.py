@@ -14,6 +14,11 @@ SAGA_DURATION = Histogram(
     ["outcome"],
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900),
 )
+STALE_TURNS = Counter(
+    "actor_stale_turns",
+    "Actor turns refused at their save: another activation had saved in the meantime.",
+    ["actor_type"],
+)
 ACTOR_TURNS_OVERLAPPED = Counter(
     "actor_turns_overlapped",
     "Actor calls daprd sent while the app still ran the actor's last call, which they wait for.",

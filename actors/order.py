@@ -15,6 +15,7 @@ from dapr.actor import Actor, ActorId, ActorInterface, Remindable, actormethod
 from dapr.actor.runtime.context import ActorRuntimeContext
 from dapr.actor.runtime.state_change import ActorStateChange, StateChangeKind
 
+from actors.guard import still_current
 from actors.messages import CancelOrder, ConfirmOrder, OrderView, Payment, PlaceOrder
 from actors.metrics import order_stored
 from actors.outbox import Outbox
@@ -71,6 +72,7 @@ class Order(Actor, OrderInterface, Remindable):
         self._state = ctx.state_provider
         self._type = ctx.actor_type_info.type_name
         self._stored: dict[str, Any] | None = None
+        self._legacy: dict[str, Any] | None = None
 
     @in_turn
     async def place(self, request: PlaceOrder) -> Outcome:
@@ -149,12 +151,18 @@ class Order(Actor, OrderInterface, Remindable):
             await self._save(order)
         return succeeded(order_view(order))
 
+    def _raw(self, loaded: dict[str, Any] | None) -> Any:
+        """What the store held when this turn loaded it (state from before the outbox held the
+        order at the top level)."""
+        return self._legacy if loaded is not None and self._legacy is not None else loaded
+
     async def _load(self) -> model.Order | None:
         if self._stored is None:
             found, stored = await self._state.try_load_state(self._type, self.id.id, STATE_KEY)
             if not found:
                 return None
             # State written before the outbox held the order itself at the top level.
+            self._legacy = None if "order" in stored else stored
             self._stored = stored if "order" in stored else {"order": stored}
             self._outbox.load(stored.get("outbox", []))
         return model.Order.from_dict(self._stored["order"])
@@ -177,7 +185,8 @@ class Order(Actor, OrderInterface, Remindable):
         stored = {"order": order.to_dict(), "outbox": outbox}
         # Forgotten until the transaction is known to have landed: a caller's retry must find
         # the state as stored, so it saves (and announces) the change again.
-        self._stored = None
+        loaded, self._stored = self._stored, None
+        await still_current(self._state, self._type, self.id.id, STATE_KEY, self._raw(loaded))
         change = ActorStateChange(STATE_KEY, stored, StateChangeKind.update)
         await self._state.save_state(self._type, self.id.id, [change])
         self._stored = stored

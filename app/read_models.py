@@ -15,6 +15,10 @@ from common.state import Document, Documents, compare_and_swap, read_document
 
 ALL_ORDERS = "index:orders"
 CATALOG = "index:catalog"
+LOW_STOCK = "index:alerts:low-stock"
+DIGEST_CURSOR = "digest:low-stock"
+# A digest lists at most this many alerts (the newest); older ones wait for the next.
+DIGEST_LIMIT = 500
 # Concurrent order events of the whole service spread over this many buckets a minute.
 ALL_ORDERS_SHARDS = 8
 CATALOG_SHARDS = 2
@@ -77,8 +81,32 @@ class ReadModels:
         await self._index(ALL_ORDERS, ALL_ORDERS_SHARDS).add(created_at, order_id)
         await self._index(customer_index(customer_id)).add(created_at, order_id)
 
-    async def low_stock(self, sku: str, alert: Mapping[str, Any], version: int) -> None:
+    async def low_stock(self, sku: str, alert: Mapping[str, Any], version: int, at: str) -> None:
+        """The latest alert per item, and every alert in time order for the digest."""
         await self.put_if_newer(low_stock_key(sku), dict(alert), version)
+        await self._index(LOW_STOCK).add(at, f"{sku}:{version}")
+
+    async def low_stock_since_digest(self) -> tuple[list[Document], str | None]:
+        """Alerts newer than the last digest, newest first, and the newest one's position."""
+        cursor = await read_document(self._store, DIGEST_CURSOR)
+        last = cursor["newest"] if cursor else ""
+        found: list[str] = []
+        async for batch in self._index(LOW_STOCK).newest_first():
+            newer = [key for key in batch if key > last]
+            found += newer
+            if len(newer) < len(batch) or len(found) >= DIGEST_LIMIT:
+                break
+        found = found[:DIGEST_LIMIT]
+        alerts = [{"at": key.partition("|")[0], "alert": member_of(key)} for key in found]
+        return alerts, (found[0] if found else None)
+
+    async def digest_sent(self, newest: str) -> None:
+        def advance(current: Document | None) -> Document | None:
+            if current is not None and current["newest"] >= newest:
+                return None
+            return {"newest": newest}
+
+        await compare_and_swap(self._store, DIGEST_CURSOR, advance)
 
     async def dead_letter(self, event_id: str, event: Mapping[str, Any]) -> None:
         await self.put_if_newer(f"deadletter:{event_id}", {"event": dict(event)}, version=1)

@@ -10,6 +10,7 @@ from app.perimeter.idempotency import IdempotencyStore
 from app.perimeter.rate_limits import RateLimits
 from app.read_models import ReadModels
 from app.settings import AppSettings
+from common.bindings import Notifications
 
 
 class Readiness(Protocol):
@@ -28,3 +29,4 @@ class Services:
     auth: Authenticator
     rate_limits: RateLimits
     idempotency: IdempotencyStore
+    notifications: Notifications

@@ -20,6 +20,8 @@ class AppSettings(BaseSettings):
     payment_action_timeout_seconds: int = Field(600, ge=1)
     # How often the Order actor checks that a saga drives each of its pending orders.
     saga_watch_seconds: int = Field(30, ge=1)
+    # When the low-stock digest goes out (a Dapr job schedule: cron, @daily, @every 1h).
+    low_stock_digest_schedule: str = Field("@daily", min_length=1)
 
 
 class AuthSettings(BaseSettings):

@@ -80,7 +80,8 @@ async def on_inventory(event: CloudEvent, services: Services) -> None:
     data = _json_data(event)
     models = services.read_models
     if event.get_type() == "inventory.low_stock":
-        await models.low_stock(data["sku"], {**data, "event_id": event.get_id()}, data["version"])
+        alert = {**data, "event_id": event.get_id()}
+        await models.low_stock(data["sku"], alert, data["version"], _time(event))
         return
     version = data["version"]
     item = cast(ItemView, {name: value for name, value in data.items() if name != "version"})

@@ -1,11 +1,14 @@
 """Builds what `orders` shares once, from its sidecar: the state store, the actors (hosted
 here and called from here), the workflow worker and client, and authentication."""
 
-from collections.abc import AsyncIterator
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import partial
 
+import httpx
 from dapr.actor import ActorId
 from dapr.actor.runtime.context import ActorRuntimeContext
 from dapr.aio.clients import DaprClient
@@ -22,6 +25,7 @@ from app.auth.service import Authenticator
 from app.auth.tokens import TokenSigner
 from app.auth.users import UserStore
 from app.checkout import keep_saga
+from app.digest import schedule_digest
 from app.health import SidecarReadiness
 from app.perimeter.idempotency import IdempotencyStore
 from app.perimeter.rate_limits import RateLimits
@@ -29,6 +33,7 @@ from app.read_models import ReadModels
 from app.services import Services
 from app.settings import OrdersSettings
 from app.workflow_worker import WorkflowWorker
+from common.bindings import NamedDocuments
 from common.caller import CallerKey
 from common.events import DaprPublisher, Publisher
 from common.observability.logs import sdk_logger_options
@@ -37,6 +42,8 @@ from common.state import DaprDocuments
 from workflows.activities import CHECKOUT_ACTIVITIES, CheckoutDependencies
 from workflows.checkout import checkout
 from workflows.payments import InvokedPayments
+
+log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
@@ -67,16 +74,34 @@ async def sidecar_services(
             sagas=sagas,
             read_models=ReadModels(store),
             auth=await authenticator(store, secrets, settings),
-            rate_limits=RateLimits(settings.perimeter),
+            rate_limits=RateLimits(settings.perimeter, store),
             idempotency=IdempotencyStore(store, settings.perimeter.idempotency_key_seconds),
+            notifications=NamedDocuments(sidecar.pooled, names.notifications),
         )
         worker.start()
+        scheduling = asyncio.create_task(
+            keep_trying(
+                partial(schedule_digest, sidecar.http, settings.service.low_stock_digest_schedule)
+            )
+        )
         try:
             yield services
         finally:
+            scheduling.cancel()
             # The SDK's async workflow client has no close (1.18.3): its channel ends with
             # the process.
             await worker.stop()
+
+
+async def keep_trying(step: Callable[[], Awaitable[None]], pause: float = 5.0) -> None:
+    """Until it succeeds: start-up goes on while, say, the scheduler is not reachable yet."""
+    while True:
+        try:
+            await step()
+            return
+        except (httpx.HTTPError, OSError) as error:
+            log.warning("scheduling the low-stock digest failed; trying again: %s", error)
+            await asyncio.sleep(pause)
 
 
 class Secrets:
@@ -134,8 +159,7 @@ def workflow_runtime(
         inventory=InventoryClient(sidecar.actors),
         orders=OrderClient(sidecar.actors),
         payments=InvokedPayments(sidecar.pooled, names.payments_app_id, caller_key),
-        sidecar_http=sidecar.pooled,
-        notifications_binding=names.notifications,
+        notifications=NamedDocuments(sidecar.pooled, names.notifications),
     )
     for activity in CHECKOUT_ACTIVITIES:
         runtime.register_activity(activity.bind(dependencies), name=activity.__name__)

@@ -60,7 +60,10 @@ async def read_document(store: Documents, key: str) -> Document | None:
 
 
 async def compare_and_swap(
-    store: Documents, key: str, decide: Callable[[Document | None], Document | None]
+    store: Documents,
+    key: str,
+    decide: Callable[[Document | None], Document | None],
+    ttl_seconds: int | None = None,
 ) -> Document | None:
     """Stores what `decide` makes of the current document; None from `decide` writes nothing.
     Writers that lost a race back off a little, at random, so a crowd on one key thins out.
@@ -73,7 +76,7 @@ async def compare_and_swap(
         if decided is None:
             return None
         try:
-            await store.write(key, decided, etag=current.etag)
+            await store.write(key, decided, etag=current.etag, ttl_seconds=ttl_seconds)
             return decided
         except WriteConflict:
             await asyncio.sleep(random.uniform(0, min(MAX_BACKOFF, 0.001 * 2**attempt)))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from devstack.front_door import start_front_door
 from devstack.processes import ManagedProcess, free_port, wait_until
 from devstack.runfile import AppSpec, RunFile
 from devstack.secrets import ensure_local_secrets, sidecar_tokens
@@ -75,6 +76,7 @@ class Member:
     health_port: int = field(default_factory=free_port)
     peer_port: int = field(default_factory=free_port)
     client_port: int = field(default_factory=free_port)
+    metrics_port: int = field(default_factory=free_port)
     process: ManagedProcess | None = None
 
     @property
@@ -93,6 +95,8 @@ class Stack:
     members: dict[str, list[Member]] = field(default_factory=dict)
     replicas: dict[str, list[RunningApp]] = field(default_factory=dict)
     cleanups: list[Callable[[], None]] = field(default_factory=list)
+    # HAProxy in front of a replicated app's replicas, by app-id, and where it listens.
+    front_doors: dict[str, str] = field(default_factory=dict)
 
     @property
     def apps(self) -> dict[str, RunningApp]:
@@ -156,6 +160,27 @@ class Stack:
         self.wait_ready(running, wait_ready_path)
         return running
 
+    def start_replicas(
+        self, spec: AppSpec, count: int, *, front_door_port: int | None = None
+    ) -> list[RunningApp]:
+        """`count` replicas of the app, each beside its own daprd; with a front door port, the
+        replicas all take free ports and HAProxy listens on that one in front of them."""
+        for n in range(count):
+            moved = front_door_port is not None or n > 0
+            self.start_app(spec.on_free_ports() if moved else spec)
+        if front_door_port is not None:
+            backends = [replica.spec.app_port for replica in self.replicas[spec.app_id]]
+            folder = self.workdir / ".data" / f"front-door-{spec.app_id}"
+            start_front_door(folder, front_door_port, backends, self._spawn)
+            url = f"http://{LOOPBACK}:{front_door_port}"
+            _wait_answers(f"{url}/health/ready", "front door", [])
+            self.front_doors[spec.app_id] = url
+        return self.replicas[spec.app_id]
+
+    def url_of(self, app_id: str) -> str:
+        """Where clients reach the app: its front door, or its only replica."""
+        return self.front_doors.get(app_id) or self.apps[app_id].url
+
     def start_app_process(self, running: RunningApp, *, wait: bool = True) -> None:
         """Starts the app of a replica again, beside its sidecar."""
         spec = running.spec
@@ -171,7 +196,8 @@ class Stack:
         self.wait_ready(running, ready_path=None)
 
     def wait_ready(self, running: RunningApp, ready_path: str | None = "/health/ready") -> None:
-        watch = [running.app, running.daprd]
+        # The app may be down on purpose while its sidecar comes back; then only daprd counts.
+        watch = [process for process in (running.app, running.daprd) if process.running]
         _wait_answers(f"{running.dapr_url}/v1.0/healthz", running.daprd.name, watch)
         if ready_path is not None:
             _wait_answers(running.url + ready_path, running.name, watch)
@@ -208,7 +234,7 @@ class Stack:
             f"--healthz-listen-address={LOOPBACK}",
             f"--healthz-port={member.health_port}",
             f"--metrics-listen-address={LOOPBACK}",
-            f"--metrics-port={free_port()}",
+            f"--metrics-port={member.metrics_port}",
             f"--initial-cluster={peers}",
             f"--log-level={self.run_file.log_level}",
         ]
@@ -229,7 +255,7 @@ class Stack:
             f"--healthz-listen-address={LOOPBACK}",
             f"--healthz-port={member.health_port}",
             f"--metrics-listen-address={LOOPBACK}",
-            f"--metrics-port={free_port()}",
+            f"--metrics-port={member.metrics_port}",
             f"--etcd-data-dir={data}",
             f"--etcd-client-listen-address={LOOPBACK}",
             f"--etcd-client-port={member.client_port}",
@@ -278,11 +304,6 @@ class Stack:
             "DAPR_GRPC_PORT": str(spec.grpc_port),
             **tokens,
         }
-
-
-def replica_spec(spec: AppSpec, replica: int) -> AppSpec:
-    """The first replica keeps the run file's ports; the others get free ones."""
-    return spec if replica == 0 else spec.on_free_ports()
 
 
 def _wait_answers(url: str, name: str, watch: list[ManagedProcess]) -> None:

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs the servers that the redis and postgres profiles run (Debian packages), if missing.
-# The test harness and `make run PROFILE=...` start them on free loopback ports themselves.
+# Installs the servers that the redis and postgres profiles run, and the front door of a
+# replicated stack (Debian packages), if missing. The test harness, `make run PROFILE=...` and
+# `make run REPLICAS=...` start them on free loopback ports themselves.
 set -euo pipefail
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
+command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 bash "$(dirname "$0")/apt-install.sh" servers "${missing[@]}"

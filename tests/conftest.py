@@ -1,7 +1,7 @@
 import pytest
 
 # Where a test lives says what it needs: the folders are the tiers.
-TIERS = ("unit", "api", "manifests", "e2e", "faults")
+TIERS = ("unit", "api", "manifests", "e2e", "replicas", "faults")
 # Tests that need no sidecar finish in seconds; a hang fails fast.
 FAST_TIERS = {"unit": 30, "api": 30}
 

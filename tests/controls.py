@@ -4,6 +4,8 @@ and started again. Each control names the replica or control-plane member it bre
 import os
 import signal
 
+import httpx
+
 from devstack.processes import ManagedProcess
 from devstack.stack import Member, RunningApp, Stack
 
@@ -65,3 +67,16 @@ def freeze(process: ManagedProcess) -> None:
 def thaw(process: ManagedProcess) -> None:
     assert process.popen is not None
     os.killpg(process.popen.pid, signal.SIGCONT)
+
+
+def placement_leader(stack: Stack) -> int:
+    """Which placement member leads the Raft cluster now, by its own leader metric."""
+    for placement in stack.members["placement"]:
+        try:
+            text = httpx.get(f"http://127.0.0.1:{placement.metrics_port}/metrics", timeout=5).text
+        except httpx.HTTPError:
+            continue
+        for line in text.splitlines():
+            if line.startswith("dapr_placement_leader_status") and line.rstrip().endswith(" 1"):
+                return placement.index
+    raise LookupError("no placement member says it leads")

@@ -4,15 +4,14 @@ They run at least once, so each is idempotent on the order id. A domain refusal 
 cannot change comes back as a value; anything else raises and the workflow's policy retries.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from prometheus_client import Counter
 
 from actors.clients import InventoryActors, OrderActors
 from actors.outcome import Refused
+from common.bindings import Notifications
 from domain.errors import NotFound, OutOfStock, ReservationClosed
 from workflows.activity import Activity, activity
 from workflows.messages import (
@@ -35,8 +34,7 @@ class CheckoutDependencies:
     inventory: InventoryActors
     orders: OrderActors
     payments: Payments
-    sidecar_http: Callable[[], httpx.AsyncClient]
-    notifications_binding: str
+    notifications: Notifications
 
 
 @activity
@@ -98,12 +96,9 @@ async def notify(deps: CheckoutDependencies, request: NotifyRequest) -> None:
     """One name per order and event, so a retried notification overwrites itself: a file
     name for local storage, a URL path for an HTTP webhook."""
     order = await deps.orders.get(request["order_id"])
-    name = f"{request['order_id']}-{request['event']}.json"
-    body = {"operation": "create", "data": order, "metadata": {"fileName": name, "path": name}}
-    response = await deps.sidecar_http().post(
-        f"/v1.0/bindings/{deps.notifications_binding}", json=body
+    await deps.notifications.send(
+        f"{request['order_id']}-{request['event']}.json", dict(order or {})
     )
-    response.raise_for_status()
 
 
 # Everything the checkout saga may call; the worker registers exactly these.

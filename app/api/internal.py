@@ -3,10 +3,17 @@
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import OrdersDep, SagasDep
+from app.api.deps import OrdersDep, SagasDep, ServicesDep
 from app.checkout import payment_confirmed
+from app.digest import JOB, send_digest
 
 router = APIRouter(tags=["internal"], include_in_schema=False)
+
+
+@router.post(f"/job/{JOB}")
+async def low_stock_digest(services: ServicesDep) -> dict[str, int]:
+    """The scheduler triggers it once per period, on one replica (see app.digest)."""
+    return {"alerts": await send_digest(services.read_models, services.notifications)}
 
 
 class PaymentConfirmed(BaseModel):

@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from common.problems import problem
 
 TOKEN_HEADER = b"dapr-api-token"
-SIDECAR_PATHS = ("/actors/", "/dapr/", "/events/", "/internal/", "/housekeeping", "/healthz")
+SIDECAR_PATHS = ("/actors/", "/dapr/", "/events/", "/internal/", "/job/", "/healthz")
 
 
 def is_sidecar_path(path: str) -> bool:

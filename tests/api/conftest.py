@@ -3,9 +3,10 @@ fakes behind the same interfaces (actors, sagas, the state store, readiness). No
 every validation, error document, auth rule and perimeter rule is checked in seconds; the
 e2e suite keeps one test per rule where the real sidecar matters."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -48,6 +49,16 @@ class FakeReadiness:
 
 
 @dataclass
+class SentDocuments:
+    """The notifications binding: what was sent, by name."""
+
+    sent: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    async def send(self, name: str, document: Mapping[str, Any]) -> None:
+        self.sent[name] = document
+
+
+@dataclass
 class World:
     """What the fakes behind the API hold, for a test to arrange and to look at."""
 
@@ -56,6 +67,7 @@ class World:
     orders: FakeOrders = field(default_factory=FakeOrders)
     sagas: FakeSagas = field(default_factory=FakeSagas)
     readiness: FakeReadiness = field(default_factory=FakeReadiness)
+    notifications: SentDocuments = field(default_factory=SentDocuments)
 
 
 def settings(**perimeter: object) -> OrdersSettings:
@@ -88,8 +100,9 @@ def in_process(world: World, orders_settings: OrdersSettings) -> TestClient:
             sagas=world.sagas,
             read_models=ReadModels(store),
             auth=auth,
-            rate_limits=RateLimits(chosen.perimeter),
+            rate_limits=RateLimits(chosen.perimeter, store),
             idempotency=IdempotencyStore(store, chosen.perimeter.idempotency_key_seconds),
+            notifications=world.notifications,
         )
 
     return TestClient(create_app(orders_settings, services), raise_server_exceptions=False)

@@ -1,47 +1,19 @@
 """The orders app and its sidecar killed over and over while checkouts run."""
 
-import asyncio
 import json
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from devstack.stack import Stack
 from tests import controls
 from tests.faults.conftest import Report, Scale
-from tests.faults.load import Load, assert_consistent, settle, stocked
-from tests.faults.wedge import UPSTREAM, WedgeWatch
+from tests.faults.load import Load, assert_consistent, run_with_faults, settle, stocked
+from tests.faults.wedge import UPSTREAM, SidecarMedic
 
 # One declined payment in ten, so compensations run beside confirmations.
 TOKENS = ("tok_ok",) * 9 + ("tok_decline",)
-
-
-def run_with_faults(
-    load: Load,
-    faults: int,
-    inject: Callable[[], None],
-    rng: random.Random,
-    watchdog: Callable[[], bool] = lambda: True,
-) -> list[str]:
-    """The load runs on a helper thread; faults are injected from the main thread, because a
-    child process dies with the thread that started it (see devstack.processes). After the
-    faults, `watchdog` runs every few seconds until the load is done and it answers that the
-    stack is sound."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        placing = pool.submit(asyncio.run, load.run())
-        for _ in range(faults):
-            # Not sooner than 3 s after the app came back: a kill within about 2 s of the
-            # workflow worker connecting can leave daprd 1.18.2 holding the dead stream (see
-            # README, "Fault injection"; upstream: dapr/durabletask-go#129, work items orphaned
-            # by a disconnecting stream, fixed after the durabletask-go 1.18.2 pins).
-            time.sleep(rng.uniform(3.0, 5.0))
-            inject()
-        while not (watchdog() and placing.done()):
-            time.sleep(3.0)
-        return placing.result()
 
 
 def recoveries(app_log: Path) -> dict[str, dict[str, int]]:
@@ -70,25 +42,13 @@ def test_orders_app_killed_repeatedly_during_checkouts(
     orders, payments, sku = stocked(fault_stack, stock=initial)
     load = Load(orders, sku, count=scale.app_orders, interval=0.3, tokens=TOKENS)
     kills: list[float] = []
-    watch = WedgeWatch(fault_stack.log_dir / "daprd-orders.log")
-    sidecar_restarts = 0
+    medic = SidecarMedic(fault_stack, "orders")
 
     def kill() -> None:
         kills.append(time.time())
         controls.crash_and_restart(fault_stack, "orders")
 
-    def clear_known_wedge() -> bool:
-        """A sidecar wedged by the upstream bug is restarted, as an operator would; the
-        scenario still has to lose nothing, and the figures say it happened."""
-        nonlocal sidecar_restarts
-        state = watch.state()
-        if state == "wedged":
-            controls.kill_sidecar(fault_stack, "orders")
-            controls.start_sidecar(fault_stack, "orders")
-            sidecar_restarts += 1
-        return state == "sound"
-
-    order_ids = run_with_faults(load, scale.app_kills, kill, rng, watchdog=clear_known_wedge)
+    order_ids = run_with_faults(load, scale.app_kills, kill, rng, watchdog=medic.sound)
     books = settle(orders, payments, sku, order_ids)
 
     report(
@@ -98,7 +58,7 @@ def test_orders_app_killed_repeatedly_during_checkouts(
             **books.figures(),
             "retries": load.failed_attempts,
             **recoveries(fault_stack.log_dir / "orders.log"),
-            f"sidecar_restarts_for_{UPSTREAM}": sidecar_restarts,
+            f"sidecar_restarts_for_{UPSTREAM}": medic.restarts,
         },
     )
     assert len(kills) == scale.app_kills

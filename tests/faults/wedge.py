@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from devstack.stack import Stack
+
 UPSTREAM = "dapr/dapr#10408"
 STREAM_CLOSED = "work item stream closed"
 DISSEMINATED = "Dissemination complete"
@@ -49,3 +51,30 @@ class WedgeWatch:
         if self._seen is None or self._seen[0] != close:
             self._seen = (close, time.monotonic())
         return "wedged" if time.monotonic() - self._seen[1] >= self.grace else "catching up"
+
+
+@dataclass
+class SidecarMedic:
+    """Watches every sidecar of an app and restarts one the upstream bug wedged, as an
+    operator would. With replicas a wedged sidecar stalls the whole app-id: it never
+    acknowledges the next placement table, and placement waits for every host."""
+
+    stack: Stack
+    app_id: str
+    restarts: int = 0
+    _watches: dict[str, WedgeWatch] = field(default_factory=dict, init=False)
+
+    def sound(self) -> bool:
+        """True when every sidecar of the app is sound; restarts the wedged ones."""
+        states = []
+        for replica in self.stack.replicas[self.app_id]:
+            if not replica.daprd.running:
+                continue
+            watch = self._watches.setdefault(replica.name, WedgeWatch(replica.daprd.log_path))
+            state = watch.state()
+            if state == "wedged":
+                replica.daprd.kill()
+                self.stack.start_sidecar(replica)
+                self.restarts += 1
+            states.append(state)
+        return all(state == "sound" for state in states)

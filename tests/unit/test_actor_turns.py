@@ -13,6 +13,7 @@ from dapr.actor import Actor, Remindable
 from dapr.actor.runtime._type_utils import get_dispatchable_attrs
 from prometheus_client import REGISTRY
 
+from actors.guard import StaleTurn
 from actors.inventory import Inventory
 from actors.messages import ItemDefinition, OrderLine, Payment
 from actors.order import Order
@@ -103,3 +104,21 @@ def test_an_order_whose_save_failed_is_saved_and_announced_by_the_retry() -> Non
     stored, published = asyncio.run(scenario())
     assert stored["status"] == "confirmed"
     assert published == ["order.placed", "order.confirmed"]
+
+
+def test_a_turn_whose_state_another_activation_saved_is_refused() -> None:
+    """Two activations of one SKU, as on two replicas while placement moves it: the turn that
+    loaded first and saves last is refused instead of overwriting the newer counts."""
+
+    async def scenario() -> tuple[int, int]:
+        sidecar, events = MemorySidecar(), Events()
+        await activate_inventory(sidecar, events).create(ITEM)
+        here, there = activate_inventory(sidecar, events), activate_inventory(sidecar, events)
+        await here.get()  # loads and keeps the counts
+        await there.reserve({"order_id": "o1", "quantity": 4})
+        with pytest.raises(StaleTurn):
+            await here.reserve({"order_id": "o2", "quantity": 3})
+        await here.reserve({"order_id": "o2", "quantity": 3})  # the caller's retry
+        return await stock_of(activate_inventory(sidecar, events))
+
+    assert asyncio.run(scenario()) == (3, 7)
