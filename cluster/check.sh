@@ -15,7 +15,11 @@ passed=0
 got=""
 ok() { passed=$((passed + 1)); say "ok   $*"; }
 bad() { say "FAIL $*"; exit 1; }
-cleanup() { kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; }
+# CHECK_KEEP=1 keeps the namespace, to look at what failed.
+cleanup() {
+  [ -n "${CHECK_KEEP:-}" ] && say "kept namespace $ns" && return
+  kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
+}
 trap cleanup EXIT
 
 kubectl get --raw /readyz >/dev/null 2>&1 || bad "the API server does not answer: run make cluster"
@@ -80,6 +84,14 @@ check_cluster() {
   ok "a pod reaches the Service by its short name through kube-proxy ($got)"
 }
 
+# sentry_signed: sentry's count of certificates signed, from its metrics port via the API server.
+sentry_signed() {
+  local pod
+  pod=$(kubectl -n dapr-system get pods -l app=dapr-sentry -o jsonpath='{.items[0].metadata.name}')
+  kubectl get --raw "/api/v1/namespaces/dapr-system/pods/$pod:9090/proxy/" |
+    awk '/^dapr_sentry_cert_sign_success_total/ {print $2; found=1} END {exit !found}'
+}
+
 check_dapr() {
   local pods
   pods=$(kubectl -n dapr-system get pods --no-headers 2>/dev/null) || true
@@ -89,18 +101,23 @@ check_dapr() {
   [ "$(kubectl -n dapr-system get configurations.dapr.io daprsystem -o jsonpath='{.spec.mtls.enabled}')" = true ] ||
     bad "mTLS is not enabled in the daprsystem Configuration"
 
+  local signed_before signed_after pod containers args
+  signed_before=$(sentry_signed) || bad "could not read sentry's metrics"
   probe_app sidecar '{"dapr.io/enabled": "true", "dapr.io/app-id": "probe", "dapr.io/app-port": "8080"}'
-  local pod containers meta
   pod=$(kubectl -n "$ns" get pods -l app=sidecar -o jsonpath='{.items[0].metadata.name}')
   containers=$(kubectl -n "$ns" get pod "$pod" -o jsonpath='{.spec.containers[*].name}')
   [[ " $containers " == *" daprd "* ]] || bad "no daprd sidecar was injected into $pod (containers: $containers)"
   ok "the injector added a daprd sidecar to $pod ($(kubectl -n "$ns" get pod "$pod" -o jsonpath='{.spec.containers[?(@.name=="daprd")].image}'))"
 
-  kubectl -n dapr-system logs deploy/dapr-sentry --tail=-1 | grep -q "spiffe://cluster.local/ns/$ns/probe" ||
-    bad "sentry's log does not show a certificate for the probe app"
-  kubectl -n "$ns" logs "$pod" -c daprd | grep -qi "mTLS enabled" ||
-    bad "daprd does not report mTLS enabled: kubectl -n $ns logs $pod -c daprd"
-  ok "sentry signed the sidecar's certificate (spiffe://cluster.local/ns/$ns/probe), mTLS on"
+  args=$(kubectl -n "$ns" get pod "$pod" -o jsonpath='{.spec.containers[?(@.name=="daprd")].args}')
+  [[ $args == *'"--enable-mtls"'* && $args == *'"--sentry-address"'* ]] ||
+    bad "the sidecar was not started with mTLS and a sentry address: $args"
+  grep -q "Security is initialized successfully" <<<"$(kubectl -n "$ns" logs "$pod" -c daprd)" ||
+    bad "the sidecar has no workload certificate: kubectl -n $ns logs $pod -c daprd"
+  signed_after=$(sentry_signed)
+  [ "$signed_after" -gt "$signed_before" ] ||
+    bad "sentry signed no certificate for the sidecar (dapr_sentry_cert_sign_success_total $signed_before -> $signed_after)"
+  ok "the sidecar runs with mTLS and got its certificate from sentry (certificates signed $signed_before -> $signed_after)"
 
   in_pod sidecar get http://127.0.0.1:3500/v1.0/healthz >/dev/null || bad "the sidecar is not healthy"
   connected() { # prints the sidecar's metadata; true once both connections show in it
