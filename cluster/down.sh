@@ -17,10 +17,11 @@ our_shims() {
   grep -lsF -- "$containerd_sock" /proc/[0-9]*/cmdline | cut -d/ -f3 || true
 }
 
+
 # Pods first, with the controllers stopped so nothing replaces them: the kubelet then takes
 # down their containers, sandboxes, network namespaces and volumes itself.
 stop kube-controller-manager kube-scheduler
-if alive kube-apiserver && alive kubelet; then
+if alive kube-apiserver && alive kubelet && alive containerd; then
   kubectl delete pods --all --all-namespaces --grace-period=1 --wait=false >/dev/null 2>&1 || true
   wait_for 45 "the pods to stop" no_pods || say "some pods did not stop in time; killing their containers"
 fi
@@ -32,7 +33,10 @@ fi
 # etcd last: the API server hangs on shutdown without it.
 stop kube-apiserver containerd
 stop etcd
-for pid in $(our_shims); do kill -9 "$pid" 2>/dev/null || true; done
+# Then containers left behind by a containerd or a shim that died: those in the kubelet's cgroups.
+for pid in $(our_shims) $(kubepods_procs); do kill -9 "$pid" 2>/dev/null || true; done
+no_containers() { [ -z "$(kubepods_procs)" ]; }
+wait_for 10 "the containers to die" no_containers || true
 
 restore_host
 left=$(host_differences)

@@ -23,7 +23,6 @@ record_host() {
     [ -e "/proc/sys/${s//.//}" ] && echo "$s=$(sysctl -n "$s")"
   done >"$host_record/sysctl"
   for p in "${host_paths[@]}"; do [ -e "$p" ] || echo "$p"; done >"$host_record/absent-paths"
-  find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -name kubepods -type d >"$host_record/cgroups" 2>/dev/null || true
   nft list tables >"$host_record/nft-tables" 2>/dev/null || true
 }
 
@@ -82,11 +81,13 @@ _drop_links() {
   return 0
 }
 
-# The kubelet's QoS cgroups (kubepods/…) in every hierarchy, leaves first, unless they existed.
+# The kubelet's cgroups (kubepods/…) in every hierarchy. up.sh starts only where there are none,
+# so they are the cluster's. kubepods_procs: the processes still in them.
+kubepods() { find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -name kubepods -type d 2>/dev/null; }
+kubepods_procs() { find /sys/fs/cgroup/memory/kubepods -name cgroup.procs -exec cat {} + 2>/dev/null || true; }
 _drop_cgroups() {
   local top dir
-  for top in $(find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -name kubepods -type d 2>/dev/null); do
-    grep -qx "$top" "$host_record/cgroups" && continue
+  for top in $(kubepods); do
     find "$top" -depth -type d | while read -r dir; do rmdir "$dir" 2>/dev/null || true; done
   done
 }
@@ -97,6 +98,8 @@ host_differences() {
   for s in $(_sysctls_we_changed); do echo "sysctl $s is $(sysctl -n "$s")"; done
   while read -r p; do [ ! -e "$p" ] || echo "path $p exists"; done <"$host_record/absent-paths"
   ip link show "$bridge" >/dev/null 2>&1 && echo "link $bridge exists"
+  kubepods | sed 's/^/cgroup /'
+  kubepods_procs | sed 's/^/process /'
   findmnt -rn -o TARGET | grep "^$run/" | sed 's/^/mount /'
   local table
   for table in "${host_nft_tables[@]}"; do

@@ -21,6 +21,9 @@ fi
 # A cluster that died or half started: clean up after it first.
 [ ! -e "$run" ] && [ ! -e "$host_record" ] || bash "$here/down.sh"
 
+[ -z "$(kubepods)" ] ||
+  fail "kubelet cgroups exist ($(kubepods | head -n1)): another kubelet runs on this machine, or its containers are left from one; stop it first."
+
 started=$SECONDS
 say "starting the cluster (bridge $bridge, API server $api_server)..."
 record_host
