@@ -7,7 +7,7 @@ make_pki() {
   local dir=$1
   mkdir -p "$dir"
   (
-    cd "$dir"
+    cd "$dir" || exit 1
     umask 077
     _key ca
     openssl req -x509 -new -key ca.key -subj "/CN=dapr-commerce-cluster-ca" -days 30 \

@@ -6,8 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 need_root
-[ -f "$run/pids/kube-apiserver" ] && kill -0 "$(<"$run/pids/kube-apiserver")" 2>/dev/null ||
-  fail "the cluster is not up: run make cluster first"
+cluster_up || fail "the cluster is not up: run make cluster first"
 # helm keeps its cache and settings with the build, not in the home folder.
 export HELM_CACHE_HOME="$build/helm/cache" HELM_CONFIG_HOME="$build/helm/config" HELM_DATA_HOME="$build/helm/data"
 helm() { "$bin/helm" "$@"; }

@@ -85,6 +85,12 @@ stop() {
     rm -f "$run/pids/$name"
   done
   [ ${#pids[@]} -gt 0 ] || return 0
-  gone() { local p; for p in "${pids[@]}"; do ! kill -0 "$p" 2>/dev/null || return 1; done; }
-  wait_for 15 "${*} to stop" gone || kill -9 "${pids[@]}" 2>/dev/null || true
+  wait_for 15 "${*} to stop" all_gone "${pids[@]}" || kill -9 "${pids[@]}" 2>/dev/null || true
 }
+
+all_gone() {
+  local pid
+  for pid in "$@"; do ! kill -0 "$pid" 2>/dev/null || return 1; done
+}
+
+cluster_up() { [ -f "$run/pids/kube-apiserver" ] && kill -0 "$(<"$run/pids/kube-apiserver")" 2>/dev/null; }

@@ -7,24 +7,24 @@
 oci_image() {
   local ref=$1 rootfs=$2 out=$3 user=$4
   shift 4
-  local work entry layer config manifest
+  local work entry layer layer_size config config_size manifest manifest_size
   work=$(mktemp -d "${TMPDIR:-/tmp}/oci.XXXXXX")
   mkdir -p "$work/blobs/sha256"
   tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 --format=posix \
     --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
     -C "$rootfs" -cf "$work/layer.tar" .
-  layer=$(_oci_blob "$work" "$work/layer.tar")
+  read -r layer layer_size < <(_oci_blob "$work" "$work/layer.tar")
   entry=$(printf '"%s",' "$@")
   printf '{"architecture":"amd64","os":"linux","config":{"User":"%s","Entrypoint":[%s],"WorkingDir":"/","Env":["PATH=/"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
-    "$user" "${entry%,}" "${layer%% *}" >"$work/config.json"
-  config=$(_oci_blob "$work" "$work/config.json")
+    "$user" "${entry%,}" "$layer" >"$work/config.json"
+  read -r config config_size < <(_oci_blob "$work" "$work/config.json")
   printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
-    ${config} ${layer} >"$work/manifest.json"
-  manifest=$(_oci_blob "$work" "$work/manifest.json")
+    "$config" "$config_size" "$layer" "$layer_size" >"$work/manifest.json"
+  read -r manifest manifest_size < <(_oci_blob "$work" "$work/manifest.json")
   printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"platform":{"architecture":"amd64","os":"linux"},"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
-    ${manifest} "$ref" "${ref##*:}" >"$work/index.json"
+    "$manifest" "$manifest_size" "$ref" "${ref##*:}" >"$work/index.json"
   printf '{"imageLayoutVersion":"1.0.0"}' >"$work/oci-layout"
-  tar -C "$work" -cf "$out.partial" oci-layout index.json blobs
+  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$work" -cf "$out.partial" oci-layout index.json blobs
   mv "$out.partial" "$out"
   rm -rf "$work"
 }

@@ -15,11 +15,9 @@ command -v nft >/dev/null 2>&1 || missing+=(nftables)
 [ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
 [ ${#missing[@]} -eq 0 ] || bash "$root/scripts/apt-install.sh" cluster "${missing[@]}"
 
-if [ -f "$run/pids/kube-apiserver" ] && kill -0 "$(<"$run/pids/kube-apiserver")" 2>/dev/null; then
-  exit 0 # already up
-fi
+cluster_up && exit 0
 # A cluster that died or half started: clean up after it first.
-[ ! -e "$run" ] && [ ! -e "$host_record" ] || bash "$here/down.sh"
+if [ -e "$run" ] || [ -e "$host_record" ]; then bash "$here/down.sh"; fi
 
 [ -z "$(kubepods)" ] ||
   fail "kubelet cgroups exist ($(kubepods | head -n1)): another kubelet runs on this machine, or its containers are left from one; stop it first."
