@@ -89,3 +89,19 @@ $(UV):
 
 clean: ## the data and logs of `make run` (not the cached runtime)
 	rm -rf .data
+
+.PHONY: cluster cluster-dapr cluster-down cluster-check
+
+cluster: ## a single-node Kubernetes on this machine, on its own bridge (see cluster/README.md)
+	@bash cluster/build.sh cluster
+	@bash cluster/up.sh
+
+cluster-dapr: cluster ## the pinned Dapr on that cluster, installed with its Helm chart
+	@bash cluster/build.sh dapr
+	@bash cluster/dapr.sh
+
+cluster-down: ## stops the cluster and puts the host back as it was
+	@bash cluster/down.sh
+
+cluster-check: ## node, DNS and Services; with Dapr installed, sidecar injection, mTLS, placement
+	@bash cluster/check.sh
