@@ -125,7 +125,9 @@ def test_a_replica_killed_with_its_sidecar(
 
     load, order_ids, sku, medic = checkouts_while(replicated, 1, kill_both, rng)
     figures = books_of(replicated, load, order_ids, sku, medic)
+    # daprd answers its health check only once its app listens: the app comes back first.
+    replicated.start_app_process(victim, wait=False)
     replicated.start_sidecar(victim)
-    replicated.start_app_process(victim)
+    replicated.wait_ready(victim)
     report("replica-and-sidecar", figures)
     assert all(r.app.running and r.daprd.running for r in replicated.replicas["orders"])
