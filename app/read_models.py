@@ -38,6 +38,21 @@ def customer_index(customer_id: str) -> str:
     return f"index:orders:customer:{customer_id}"
 
 
+def _summary(order: OrderView) -> Document:
+    return {
+        "id": order["id"],
+        "customer_id": order["customer_id"],
+        "status": order["status"],
+        "status_reason": order["status_reason"],
+        "total_cents": order["total_cents"],
+        "created_at": order["created_at"],
+    }
+
+
+def _mark_indexed(current: Document | None) -> Document | None:
+    return None if current is None or current.get("indexed") else {**current, "indexed": True}
+
+
 def low_stock_key(sku: str) -> str:
     return f"alerts:low-stock:{sku}"
 
@@ -64,17 +79,24 @@ class ReadModels:
         await self.put_if_newer(catalog_key(item["sku"]), dict(item), version)
 
     async def order_changed(self, order: OrderView) -> None:
-        """Indexed by when it was placed, whichever of its events comes first."""
-        summary = {
-            "id": order["id"],
-            "customer_id": order["customer_id"],
-            "status": order["status"],
-            "status_reason": order["status_reason"],
-            "total_cents": order["total_cents"],
-            "created_at": order["created_at"],
-        }
-        await self.put_if_newer(order_key(order["id"]), summary, version=len(order["history"]))
-        await self.index_order(order["id"], order["customer_id"], order["created_at"])
+        """The order's summary, and its place in the lists by when it was placed: written at
+        the first of its events to arrive, then marked on the summary, so its later events
+        touch only the summary (a crash before the mark means indexing again: harmless)."""
+        key = order_key(order["id"])
+        version = len(order["history"])
+        indexed = False
+
+        def decide(current: Document | None) -> Document | None:
+            nonlocal indexed
+            indexed = bool(current and current.get("indexed"))
+            if current is not None and current["version"] >= version:
+                return None
+            return {**_summary(order), "version": version, "indexed": indexed}
+
+        await compare_and_swap(self._store, key, decide)
+        if not indexed:
+            await self.index_order(order["id"], order["customer_id"], order["created_at"])
+            await compare_and_swap(self._store, key, _mark_indexed)
 
     async def index_order(self, order_id: str, customer_id: str, created_at: str) -> None:
         """In everyone's list and its customer's, by when it was placed."""

@@ -31,6 +31,8 @@ class AuthSettings(BaseSettings):
 
     access_token_seconds: int = Field(15 * 60, ge=1)
     refresh_token_seconds: int = Field(7 * 24 * 3600, ge=1)
+    # How long a process trusts its last look at a user's revocations (0: never).
+    revocation_cache_seconds: float = Field(1.0, ge=0, le=60)
     issuer: str = "dapr-commerce/orders"
     # Names of entries in the `secretstore` component.
     signing_key_secret: str = "jwt-signing-key"

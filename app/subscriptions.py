@@ -25,6 +25,7 @@ from app.api.deps import ServicesDep
 from app.metrics import EVENTS_CONSUMED, EVENTS_DROPPED
 from app.services import Services
 from common.events import PLAIN_PAYLOAD_TYPE, InvalidEvent, read_event
+from common.keys import opaque
 from common.observability.logs import bind
 from common.settings import ComponentNames
 from domain.errors import Conflict, NotFound
@@ -49,7 +50,8 @@ class Dropped(Exception):
 
 
 def shipment_ref(shipment_id: str) -> str:
-    return f"shipment:{shipment_id}"
+    """The publisher's id, made safe for a state key (it may hold any character)."""
+    return f"shipment:{opaque(shipment_id)}"
 
 
 async def on_warehouse(event: CloudEvent, services: Services) -> None:
@@ -92,7 +94,12 @@ async def on_inventory(event: CloudEvent, services: Services) -> None:
 
 
 async def on_orders(event: CloudEvent, services: Services) -> None:
-    await services.read_models.order_changed(_json_data(event))
+    """The read models, and the customer's notice once the order is confirmed (one document
+    per order and event: a redelivery overwrites it)."""
+    order = _json_data(event)
+    await services.read_models.order_changed(order)
+    if event.get_type() == "order.confirmed":
+        await services.notifications.send(f"{order['id']}-confirmed.json", order)
 
 
 async def on_dead_letter(event: CloudEvent, services: Services) -> None:

@@ -118,7 +118,9 @@ async def authenticator(
     """Reads the signing key and the bootstrap administrator from the secret store."""
     auth_settings = settings.auth
     signer = TokenSigner(await secrets.read(auth_settings.signing_key_secret), auth_settings)
-    revocations = Revocations(store, auth_settings.refresh_token_seconds)
+    revocations = Revocations(
+        store, auth_settings.refresh_token_seconds, auth_settings.revocation_cache_seconds
+    )
     auth = Authenticator(UserStore(store), revocations, signer)
     admin_email = await secrets.read(auth_settings.admin_email_secret)
     await auth.ensure_admin(admin_email, await secrets.read(auth_settings.admin_password_secret))
@@ -159,7 +161,6 @@ def workflow_runtime(
         inventory=InventoryClient(sidecar.actors),
         orders=OrderClient(sidecar.actors),
         payments=InvokedPayments(sidecar.pooled, names.payments_app_id, caller_key),
-        notifications=NamedDocuments(sidecar.pooled, names.notifications),
     )
     for activity in CHECKOUT_ACTIVITIES:
         runtime.register_activity(activity.bind(dependencies), name=activity.__name__)

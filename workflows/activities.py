@@ -4,6 +4,7 @@ They run at least once, so each is idempotent on the order id. A domain refusal 
 cannot change comes back as a value; anything else raises and the workflow's policy retries.
 """
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,6 @@ from prometheus_client import Counter
 
 from actors.clients import InventoryActors, OrderActors
 from actors.outcome import Refused
-from common.bindings import Notifications
 from domain.errors import NotFound, OutOfStock, ReservationClosed
 from workflows.activity import Activity, activity
 from workflows.messages import (
@@ -19,10 +19,11 @@ from workflows.messages import (
     ChargeRequest,
     ChargeResult,
     ConfirmRequest,
-    LineRequest,
-    NotifyRequest,
     OrderRequest,
+    Reserved,
     ReservedLine,
+    SagaLine,
+    StockRequest,
 )
 from workflows.payments import Payments
 
@@ -34,19 +35,26 @@ class CheckoutDependencies:
     inventory: InventoryActors
     orders: OrderActors
     payments: Payments
-    notifications: Notifications
 
 
 @activity
-async def order_status(deps: CheckoutDependencies, order_id: str) -> str | None:
-    order = await deps.orders.get(order_id)
-    return order["status"] if order else None
+async def reserve_stock(deps: CheckoutDependencies, request: StockRequest) -> Reserved:
+    """Holds every line, if the order is still pending (a saga run again for an order that
+    already ended does nothing); each line is held once per order however often this runs."""
+    order = await deps.orders.get(request["order_id"])
+    status = order["status"] if order else None
+    if status != "pending":
+        return {"pending": False, "status": status, "short": []}
+    lines = await asyncio.gather(
+        *(_reserve(deps, request["order_id"], line) for line in request["lines"])
+    )
+    short = [line["sku"] for line in lines if not line["reserved"]]
+    return {"pending": True, "status": status, "short": short}
 
 
-@activity
-async def reserve_line(deps: CheckoutDependencies, line: LineRequest) -> ReservedLine:
+async def _reserve(deps: CheckoutDependencies, order_id: str, line: SagaLine) -> ReservedLine:
     try:
-        await deps.inventory.reserve(line["sku"], line["order_id"], line["quantity"])
+        await deps.inventory.reserve(line["sku"], order_id, line["quantity"])
     except Refused as refusal:
         # Retrying cannot turn these into a reservation.
         if not refusal.is_a(OutOfStock, ReservationClosed, NotFound):
@@ -58,17 +66,17 @@ async def reserve_line(deps: CheckoutDependencies, line: LineRequest) -> Reserve
 
 
 @activity
-async def release_line(deps: CheckoutDependencies, line: LineRequest) -> None:
+async def release_stock(deps: CheckoutDependencies, request: StockRequest) -> None:
+    """Gives back what the order holds, line by line; a line it never held closes."""
+    await asyncio.gather(*(_release(deps, request["order_id"], line) for line in request["lines"]))
+
+
+async def _release(deps: CheckoutDependencies, order_id: str, line: SagaLine) -> None:
     try:
-        await deps.inventory.release(line["sku"], line["order_id"])
+        await deps.inventory.release(line["sku"], order_id)
     except Refused as refusal:
         if not refusal.is_a(NotFound):
             raise
-
-
-@activity
-async def commit_line(deps: CheckoutDependencies, line: LineRequest) -> None:
-    await deps.inventory.commit(line["sku"], line["order_id"])
 
 
 @activity
@@ -83,7 +91,13 @@ async def refund_payment(deps: CheckoutDependencies, request: OrderRequest) -> s
 
 @activity
 async def confirm_order(deps: CheckoutDependencies, request: ConfirmRequest) -> None:
-    await deps.orders.confirm(request["order_id"], request["at"])
+    """The held units leave the warehouse, then the order is confirmed: both cannot be
+    refused past the charge, and both are idempotent, so a retry finishes the job."""
+    order_id = request["order_id"]
+    await asyncio.gather(
+        *(deps.inventory.commit(line["sku"], order_id) for line in request["lines"])
+    )
+    await deps.orders.confirm(order_id, request["at"])
 
 
 @activity
@@ -91,25 +105,12 @@ async def cancel_order(deps: CheckoutDependencies, request: CancelRequest) -> No
     await deps.orders.cancel(request["order_id"], request["reason"], request["at"])
 
 
-@activity
-async def notify(deps: CheckoutDependencies, request: NotifyRequest) -> None:
-    """One name per order and event, so a retried notification overwrites itself: a file
-    name for local storage, a URL path for an HTTP webhook."""
-    order = await deps.orders.get(request["order_id"])
-    await deps.notifications.send(
-        f"{request['order_id']}-{request['event']}.json", dict(order or {})
-    )
-
-
 # Everything the checkout saga may call; the worker registers exactly these.
 CHECKOUT_ACTIVITIES: tuple[Activity[CheckoutDependencies, Any, Any], ...] = (
-    order_status,
-    reserve_line,
-    release_line,
-    commit_line,
+    reserve_stock,
+    release_stock,
     charge_payment,
     refund_payment,
     confirm_order,
     cancel_order,
-    notify,
 )

@@ -3,6 +3,10 @@
 A deterministic generator: it only yields activities, timers and external events, takes time
 from the context, and logs only when not replaying. Any way it ends, the order is confirmed
 or fully compensated: stock released, money refunded, order cancelled with a reason.
+
+Three activities on the happy path: each is a round trip through the sidecar and the
+scheduler, so a step does all of its lines at once. The customer's notification follows the
+order.confirmed event (app.subscriptions), not a step here.
 """
 
 import logging
@@ -10,18 +14,15 @@ from collections.abc import Generator
 from datetime import timedelta
 from typing import Any
 
-from dapr.ext.workflow import DaprWorkflowContext, RetryPolicy, TaskFailedError, when_all, when_any
+from dapr.ext.workflow import DaprWorkflowContext, RetryPolicy, TaskFailedError, when_any
 
 from workflows.activities import (
     cancel_order,
     charge_payment,
-    commit_line,
     confirm_order,
-    notify,
-    order_status,
     refund_payment,
-    release_line,
-    reserve_line,
+    release_stock,
+    reserve_stock,
 )
 from workflows.messages import (
     CancelRequest,
@@ -29,11 +30,10 @@ from workflows.messages import (
     ChargeResult,
     CheckoutInput,
     ConfirmRequest,
-    LineRequest,
-    NotifyRequest,
     OrderRequest,
-    ReservedLine,
+    Reserved,
     SagaResult,
+    StockRequest,
 )
 from workflows.payments import PaymentsUnavailable, PaymentTimeout
 from workflows.progress import Progress, utc_iso
@@ -43,12 +43,6 @@ log = logging.getLogger(__name__)
 CANCEL_EVENT = "cancel_requested"
 PAYMENT_CONFIRMED_EVENT = "payment_confirmed"
 
-STEP_RETRY = RetryPolicy(
-    first_retry_interval=timedelta(seconds=1),
-    max_number_of_attempts=3,
-    backoff_coefficient=2.0,
-    max_retry_interval=timedelta(seconds=5),
-)
 # Compensations must finish: they retry for minutes before the workflow gives up.
 COMPENSATION_RETRY = RetryPolicy(
     first_retry_interval=timedelta(seconds=1),
@@ -77,12 +71,11 @@ class Cancelled(Exception):
 def checkout(ctx: DaprWorkflowContext, order: CheckoutInput) -> Generator[Any, Any, SagaResult]:
     """The instance id is the order id."""
     progress = Progress(ctx)
-    status = yield ctx.call_activity(order_status, input=ctx.instance_id, retry_policy=STEP_RETRY)
-    if status != "pending":
-        return {"status": status, "reason": None, "replayed": True}
     cancel = ctx.wait_for_external_event(CANCEL_EVENT)
     try:
-        yield from _reserve(ctx, progress, order, cancel)
+        reserved = yield from _reserve(ctx, progress, order, cancel)
+        if not reserved["pending"]:
+            return {"status": reserved["status"], "reason": None, "replayed": True}
         yield from _charge(ctx, progress, order, cancel)
     except Cancelled as cancelled:
         yield from _compensate(ctx, progress, order, cancelled)
@@ -103,25 +96,25 @@ def _unless_cancelled(progress: Progress, cancel: Any, waits: list[Any], *, char
 
 def _reserve(
     ctx: DaprWorkflowContext, progress: Progress, order: CheckoutInput, cancel: Any
-) -> Saga:
+) -> Generator[Any, Any, Reserved]:
     progress.begin("reserve_stock", max_attempts=RESERVE_RETRY.max_number_of_attempts)
-    reserving: Any = when_all(
-        [
-            ctx.call_activity(reserve_line, input=_line(ctx, line), retry_policy=RESERVE_RETRY)
-            for line in order["lines"]
-        ]
+    reserving: Any = ctx.call_activity(
+        reserve_stock, input=_stock(ctx, order), retry_policy=RESERVE_RETRY
     )
     yield from _unless_cancelled(progress, cancel, [reserving], charged=False)
     try:
-        results: list[ReservedLine] = reserving.get_result()
+        reserved: Reserved = reserving.get_result()
     except TaskFailedError as error:
         progress.end("failed", error.details.message)
         raise Cancelled("reservation_failed", charged=False) from error
-    short = [result["sku"] for result in results if not result["reserved"]]
-    if short:
-        progress.end("failed", f"out of stock: {', '.join(short)}")
+    if not reserved["pending"]:
+        progress.end("skipped", f"the order is {reserved['status']}")
+        return reserved
+    if reserved["short"]:
+        progress.end("failed", f"out of stock: {', '.join(reserved['short'])}")
         raise Cancelled("out_of_stock", charged=False)
     progress.end()
+    return reserved
 
 
 def _charge(
@@ -187,28 +180,14 @@ def _await_customer(
 
 def _confirm(ctx: DaprWorkflowContext, progress: Progress, order: CheckoutInput) -> Saga:
     """Past the charge, only retries: committing held stock and confirming cannot be refused."""
-    progress.begin("commit_stock", max_attempts=COMPENSATION_RETRY.max_number_of_attempts)
-    yield when_all(
-        [
-            ctx.call_activity(commit_line, input=_line(ctx, line), retry_policy=COMPENSATION_RETRY)
-            for line in order["lines"]
-        ]
-    )
-    progress.end()
     progress.begin("confirm_order", max_attempts=COMPENSATION_RETRY.max_number_of_attempts)
     confirming: ConfirmRequest = {
         "order_id": ctx.instance_id,
+        "lines": order["lines"],
         "at": utc_iso(ctx.current_utc_datetime),
     }
     yield ctx.call_activity(confirm_order, input=confirming, retry_policy=COMPENSATION_RETRY)
     progress.end()
-    progress.begin("notify_customer", max_attempts=STEP_RETRY.max_number_of_attempts)
-    try:
-        notice: NotifyRequest = {"order_id": ctx.instance_id, "event": "confirmed"}
-        yield ctx.call_activity(notify, input=notice, retry_policy=STEP_RETRY)
-        progress.end()
-    except TaskFailedError as error:
-        progress.end("failed", error.details.message)  # the order stays confirmed
     if not ctx.is_replaying:
         log.info("order %s confirmed", ctx.instance_id)
 
@@ -224,12 +203,8 @@ def _compensate(
         yield ctx.call_activity(refund_payment, input=refunding, retry_policy=COMPENSATION_RETRY)
         progress.end()
     progress.begin("release_stock", compensation=True, max_attempts=attempts)
-    yield when_all(
-        [
-            ctx.call_activity(release_line, input=_line(ctx, line), retry_policy=COMPENSATION_RETRY)
-            for line in order["lines"]
-        ]
-    )
+    releasing = _stock(ctx, order)
+    yield ctx.call_activity(release_stock, input=releasing, retry_policy=COMPENSATION_RETRY)
     progress.end()
     progress.begin("cancel_order", compensation=True, max_attempts=attempts)
     cancelling: CancelRequest = {
@@ -247,5 +222,5 @@ def _failed_with(error: TaskFailedError, kind: type[Exception]) -> bool:
     return error.details.error_type == kind.__name__
 
 
-def _line(ctx: DaprWorkflowContext, line: Any) -> LineRequest:
-    return {"order_id": ctx.instance_id, "sku": line["sku"], "quantity": line["quantity"]}
+def _stock(ctx: DaprWorkflowContext, order: CheckoutInput) -> StockRequest:
+    return {"order_id": ctx.instance_id, "lines": order["lines"]}

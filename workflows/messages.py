@@ -1,6 +1,6 @@
 """What the checkout saga takes, hands its activities and answers: JSON documents, typed."""
 
-from typing import Literal, TypedDict
+from typing import TypedDict
 
 
 class SagaLine(TypedDict):
@@ -18,16 +18,26 @@ class CheckoutInput(TypedDict):
     payment_action_timeout_seconds: int
 
 
-class LineRequest(TypedDict):
+class StockRequest(TypedDict):
+    """The order's lines, for the steps that hold, release or commit their stock."""
+
     order_id: str
-    sku: str
-    quantity: int
+    lines: list[SagaLine]
 
 
 class ReservedLine(TypedDict):
     sku: str
     reserved: bool
     reason: str | None
+
+
+class Reserved(TypedDict):
+    """Whether the order was still pending (else `status` says what it is), and the lines
+    that could not be held."""
+
+    pending: bool
+    status: str | None
+    short: list[str]
 
 
 class ChargeRequest(TypedDict):
@@ -48,6 +58,7 @@ class OrderRequest(TypedDict):
 
 class ConfirmRequest(TypedDict):
     order_id: str
+    lines: list[SagaLine]
     at: str
 
 
@@ -57,12 +68,7 @@ class CancelRequest(TypedDict):
     at: str
 
 
-class NotifyRequest(TypedDict):
-    order_id: str
-    event: str
-
-
 class SagaResult(TypedDict):
-    status: Literal["confirmed", "cancelled", "pending"]
+    status: str | None
     reason: str | None
     replayed: bool

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, HTTPException
 
 from app.api.deps import AdminUser, InventoryDep, ReadModelsDep, SettingsDep
 from app.api.models import Cursor, ItemCreate, ItemView, Limit, Page, Restock, SkuPath
+from common.keys import opaque
 
 router = APIRouter(prefix="/items", tags=["catalog"])
 
@@ -55,6 +56,6 @@ async def restock_item(
 ) -> ItemView:
     """Restocks once per caller and `Idempotency-Key` (the same key with another quantity is
     a 409); without a key, every call restocks."""
-    ref = f"api:{admin.id}:{idempotency_key}" if idempotency_key else f"api:{uuid.uuid4()}"
+    ref = f"api:{opaque(admin.id, idempotency_key)}" if idempotency_key else f"api:{uuid.uuid4()}"
     change = await inventory.restock(sku, body.quantity, ref)
     return ItemView.model_validate(change["item"])

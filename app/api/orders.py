@@ -33,6 +33,7 @@ from app.api.models import (
     SagaView,
 )
 from app.checkout import request_cancel, saga_input, saga_view, start_saga
+from app.read_models import ReadModels, catalog_key
 from domain.errors import InvalidOrder
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -51,6 +52,7 @@ def new_order_id(now: datetime, user: Principal, idempotency_key: str | None) ->
 @router.post("", status_code=202)
 async def place_order(
     body: OrderCreate,
+    read_models: ReadModelsDep,
     inventory: InventoryDep,
     orders: OrdersDep,
     sagas: SagasDep,
@@ -62,7 +64,7 @@ async def place_order(
     now = datetime.now(UTC)
     order_id = new_order_id(now, user, idempotency_key)
     lines = await asyncio.gather(
-        *(_priced_line(inventory, line.sku, line.quantity) for line in body.lines)
+        *(_priced_line(read_models, inventory, line.sku, line.quantity) for line in body.lines)
     )
     payment: Payment = {
         "currency": settings.currency,
@@ -132,8 +134,12 @@ async def visible_order(orders: OrderActors, user: Principal, order_id: str) -> 
     return order
 
 
-async def _priced_line(inventory: InventoryActors, sku: str, quantity: int) -> OrderLine:
-    item = await inventory.get(sku)
+async def _priced_line(
+    read_models: ReadModels, inventory: InventoryActors, sku: str, quantity: int
+) -> OrderLine:
+    """Prices come from the catalog read model (an item's price never changes); an item too
+    new to be there yet is asked of its actor."""
+    item = await read_models.get(catalog_key(sku)) or await inventory.get(sku)
     if item is None:
         raise InvalidOrder(f"no item {sku!r} in the catalog")
     return {"sku": sku, "quantity": quantity, "unit_price_cents": item["price_cents"]}

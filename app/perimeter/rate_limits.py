@@ -17,6 +17,7 @@ from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from app.settings import PerimeterSettings
+from common.keys import opaque
 from common.state import Document, Documents, compare_and_swap
 
 
@@ -56,7 +57,8 @@ class RateLimits:
         window = limit.item.get_expiry()
         now = time.time()
         started = int(now // window) * window
-        key = f"rate|{limit.name}|{client}|{started}"
+        # The client part is what a caller typed (an account name): a digest is a safe key.
+        key = f"rate|{limit.name}|{opaque(client)}|{started}"
         allowed = limit.item.amount
 
         def count(current: Document | None) -> Document | None:

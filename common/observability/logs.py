@@ -79,6 +79,10 @@ def configure_logging(service: str, settings: LogSettings | None = None) -> None
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every call to the sidecar, and the workflow SDK every step of every saga, at
+    # INFO: more lines than the requests themselves, for nothing an operator reads.
+    for chatty in ("httpx", "httpcore", "durabletask-worker", "durabletask-client"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def _service(name: str) -> Processor:

@@ -75,7 +75,7 @@ def test_one_checkout_is_one_trace_across_both_apps(
 
     wanted = {
         "POST /api/v1/orders",
-        "activity: reserve_line",
+        "activity: reserve_stock",
         "activity: charge_payment",
         "activity: confirm_order",
         "POST /charges",
@@ -130,7 +130,7 @@ def test_log_lines_carry_request_trace_and_subject(traced_stack: Stack) -> None:
     assert placed["route"] == "/api/v1/orders" and placed["status"] == 202
     assert len(placed["trace_id"]) == 32 and len(placed["span_id"]) == 16
     activities = [line for line in found if line.get("order_id") == order_id]
-    assert {"reserve_line", "charge_payment", "confirm_order"} <= {
+    assert {"reserve_stock", "charge_payment", "confirm_order"} <= {
         line.get("activity") for line in activities
     }
     assert all(line.get("trace_id") for line in activities)

@@ -17,20 +17,17 @@ ORDER = {
     "payment_token": "tok_ok",
     "payment_action_timeout_seconds": 60,
 }
-RESERVED = {"reserved": True, "reason": None}
-COMPENSATION = ["refund_payment", "release_line", "release_line", "cancel_order"]
+RESERVED = {"pending": True, "status": "pending", "short": []}
+COMPENSATION = ["refund_payment", "release_stock", "cancel_order"]
 
 
 def world(**overrides: Any) -> World:
     activities: dict[str, Any] = {
-        "order_status": "pending",
-        "reserve_line": lambda line: {"sku": line["sku"], **RESERVED},
+        "reserve_stock": RESERVED,
         "charge_payment": {"charge_id": "ch_order-1", "status": "captured"},
-        "commit_line": None,
         "confirm_order": None,
-        "notify": None,
         "refund_payment": "refunded",
-        "release_line": None,
+        "release_stock": None,
         "cancel_order": None,
     }
     events = overrides.pop("events", {})
@@ -52,17 +49,10 @@ def test_a_paid_order_commits_confirms_and_notifies() -> None:
     result, ctx = run(world())
 
     assert result == {"status": "confirmed", "reason": None, "replayed": False}
-    assert ctx.activity_names() == [
-        "order_status",
-        "reserve_line",
-        "reserve_line",
-        "charge_payment",
-        "commit_line",
-        "commit_line",
-        "confirm_order",
-        "notify",
-    ]
-    charge = ctx.calls[3].input
+    assert ctx.activity_names() == ["reserve_stock", "charge_payment", "confirm_order"]
+    assert ctx.calls[0].input == {"order_id": "order-1", "lines": ORDER["lines"]}
+    assert ctx.calls[2].input["lines"] == ORDER["lines"]
+    charge = ctx.calls[1].input
     assert charge == {
         "order_id": "order-1",
         "amount_cents": 900,
@@ -80,23 +70,18 @@ def test_the_timeline_names_every_step_with_context_times() -> None:
     assert steps == [
         ("reserve_stock", "done"),
         ("charge_payment", "done"),
-        ("commit_stock", "done"),
         ("confirm_order", "done"),
-        ("notify_customer", "done"),
     ]
     assert status["timeline"][0]["started_at"].startswith("2026-01-01T00:00")
 
 
 def test_a_shortage_releases_every_line_and_charges_nothing() -> None:
-    def reserve(line: dict[str, Any]) -> dict[str, Any]:
-        reserved = line["sku"] == "tea"
-        return {"sku": line["sku"], "reserved": reserved, "reason": None}
-
-    result, ctx = run(world(reserve_line=reserve))
+    result, ctx = run(world(reserve_stock={**RESERVED, "short": ["cup"]}))
 
     assert result == {"status": "cancelled", "reason": "out_of_stock", "replayed": False}
-    assert ctx.activity_names()[3:] == ["release_line", "release_line", "cancel_order"]
-    assert "charge_payment" not in ctx.activity_names()
+    assert ctx.activity_names() == ["reserve_stock", "release_stock", "cancel_order"]
+    timeline = json.loads(ctx.custom_status or "{}")["timeline"]
+    assert timeline[0]["detail"] == "out of stock: cup"
 
 
 @pytest.mark.parametrize(
@@ -112,8 +97,8 @@ def test_a_failed_charge_refunds_then_releases_then_cancels(charge: Any, reason:
     result, ctx = run(world(charge_payment=charge))
 
     assert result == {"status": "cancelled", "reason": reason, "replayed": False}
-    assert ctx.activity_names()[4:] == COMPENSATION
-    assert "commit_line" not in ctx.activity_names()
+    assert ctx.activity_names()[2:] == COMPENSATION
+    assert "confirm_order" not in ctx.activity_names()
 
 
 def test_a_payment_needing_action_confirms_when_the_customer_does() -> None:
@@ -136,7 +121,7 @@ def test_a_payment_needing_action_times_out() -> None:
     result, ctx = run(w)
 
     assert result == {"status": "cancelled", "reason": "payment_timeout", "replayed": False}
-    assert ctx.activity_names()[4:] == COMPENSATION
+    assert ctx.activity_names()[2:] == COMPENSATION
 
 
 def test_a_cancel_during_reservation_compensates_without_charging() -> None:
@@ -147,29 +132,21 @@ def test_a_cancel_during_reservation_compensates_without_charging() -> None:
 
     assert result == {"status": "cancelled", "reason": "cancelled_by_customer", "replayed": False}
     assert "charge_payment" not in ctx.activity_names()
-    assert ctx.activity_names()[-3:] == ["release_line", "release_line", "cancel_order"]
+    assert ctx.activity_names()[-2:] == ["release_stock", "cancel_order"]
 
 
 def test_a_reservation_that_keeps_failing_compensates() -> None:
-    result, ctx = run(world(reserve_line=RuntimeError("actor unavailable")))
+    result, ctx = run(world(reserve_stock=RuntimeError("actor unavailable")))
 
     assert result == {"status": "cancelled", "reason": "reservation_failed", "replayed": False}
     assert cancel_reason(ctx) == "reservation_failed"
 
 
-def test_a_failed_notification_leaves_the_order_confirmed() -> None:
-    result, ctx = run(world(notify=RuntimeError("binding down")))
-
-    assert result["status"] == "confirmed"
-    timeline = json.loads(ctx.custom_status or "{}")["timeline"]
-    assert timeline[-1]["status"] == "failed"
-
-
 def test_an_order_that_is_no_longer_pending_starts_nothing() -> None:
-    result, ctx = run(world(order_status="confirmed"))
+    result, ctx = run(world(reserve_stock={"pending": False, "status": "confirmed", "short": []}))
 
     assert result == {"status": "confirmed", "reason": None, "replayed": True}
-    assert ctx.activity_names() == ["order_status"]
+    assert ctx.activity_names() == ["reserve_stock"]
 
 
 def test_times_carry_their_utc_offset_although_the_runtime_clock_is_naive() -> None:
@@ -212,7 +189,7 @@ def test_every_activity_the_saga_calls_is_one_the_worker_registers() -> None:
     worlds = [
         world(),
         world(charge_payment={"charge_id": "c", "status": "declined"}),
-        world(reserve_line=lambda line: {"sku": line["sku"], "reserved": False, "reason": "x"}),
+        world(reserve_stock={**RESERVED, "short": ["tea"]}),
     ]
     called = {name for w in worlds for name in run(w)[1].activity_names()}
 
