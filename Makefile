@@ -45,16 +45,18 @@ manifests: deps tools ## deployments/ rendered with kustomize and checked agains
 e2e: setup
 	$(UV) run --frozen pytest -m e2e
 
-bench: setup ## figures beside same-run baselines; writes bench/results/<profile>*.{json,md}
+bench: setup servers ## figures beside same-run baselines; writes bench/results/<profile>*.{json,md}
 	$(UV) run --frozen python -m bench
 	$(UV) run --frozen python -m bench.read_models
+	$(UV) run --frozen python -m bench.replicas
 
 bench-soak: setup ## make bench plus B6: ten minutes of load, and how much memory grew
 	$(UV) run --frozen python -m bench --soak 600
 
-bench-smoke: setup ## tiny counts, only to keep the benchmarks working (CI)
+bench-smoke: setup servers ## tiny counts, only to keep the benchmarks working (CI)
 	$(UV) run --frozen python -m bench --smoke
 	$(UV) run --frozen python -m bench.read_models --smoke
+	$(UV) run --frozen python -m bench.replicas --smoke
 
 lint: deps
 	$(UV) run --frozen ruff check .

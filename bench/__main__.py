@@ -12,13 +12,17 @@ import os
 import platform
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from bench import memory, scenarios
+from bench.cpu import measured
 from bench.report import ratios, targets, to_markdown
 from bench.stats import Figures
+from bench.wrk import run_wrk
 from devstack.runfile import RunFile
 from devstack.runtime import PROJECT_ROOT, ensure_runtime, pinned_version
 from devstack.stack import Stack
@@ -32,21 +36,61 @@ ORDERS_ENV = {
 }
 
 
-async def measure(stack: Stack, smoke: bool) -> tuple[list[Figures], dict[str, Any]]:
+def with_cpu(stack: Stack, run: Callable[[], list[Figures]]) -> list[Figures]:
+    """Runs a scenario and gives each of its figures the CPU per operation of the run."""
+    with measured(stack) as usage:
+        figures = run()
+    operations = sum(figure.count for figure in figures[:1])
+    return [replace(figure, cpu_ms=usage.per_op_ms(operations)) for figure in figures]
+
+
+def http_costs(stack: Stack, smoke: bool) -> list[Figures]:
+    """B0: what a request costs the app and its sidecar, driven by wrk (8 connections)."""
+    orders = stack.apps["orders"]
+    seconds = 2 if smoke else 10
+    token = asyncio.run(scenarios.admin_token(orders))
+    sku = asyncio.run(scenarios.fresh_item(orders))
+    cases = [
+        ("B0 GET /health/live (baseline)", f"{orders.url}/health/live", {}),
+        ("B0 GET /api/v1/users/me (bearer token)", f"{orders.url}/api/v1/users/me",
+         {"Authorization": f"Bearer {token}"}),
+        ("B0 GET /api/v1/items/{sku} (one actor call)", f"{orders.url}/api/v1/items/{sku}", {}),
+        ("B1 service invocation (wrk)", f"{orders.dapr_url}/v1.0/invoke/orders/method/health/live",
+         orders.sidecar_headers),
+    ]  # fmt: skip
+    figures = []
+    for name, url, headers in cases:
+        run = partial(run_wrk, name, url, seconds=seconds, headers=headers)
+        figures += with_cpu(stack, lambda run=run: [run()])  # type: ignore[misc]
+    return figures
+
+
+def measure(stack: Stack, smoke: bool) -> tuple[list[Figures], dict[str, Any]]:
     orders = stack.apps["orders"]
     calls, sagas = (50, 10) if smoke else (3000, 300)
     rate, seconds = (50.0, 1.0) if smoke else (300.0, 20.0)
     events, burst = (10, 20) if smoke else (500, 1000)
     idle = memory.sample(stack)
-    await scenarios.sign_in(orders)
-    figures = await scenarios.invocation(orders, calls)
-    figures += await scenarios.invocation_at_fixed_rate(orders, rate, seconds)
-    figures += await scenarios.actor_reservations(orders, calls)
-    figures.append(await scenarios.checkouts_without_workflow(orders, sagas, in_flight=10))
-    figures += await scenarios.checkouts(orders, sagas, in_flight=10)
+    asyncio.run(scenarios.sign_in(orders))
+    figures = http_costs(stack, smoke)
+    figures += with_cpu(stack, lambda: asyncio.run(scenarios.invocation(orders, calls)))
+    figures += asyncio.run(scenarios.invocation_at_fixed_rate(orders, rate, seconds))
+    figures += with_cpu(stack, lambda: asyncio.run(scenarios.actor_reservations(orders, calls)))
+    figures += with_cpu(
+        stack, lambda: asyncio.run(scenarios.reservations_over_skus(orders, calls, skus=100))
+    )
+    figures += with_cpu(
+        stack,
+        lambda: [asyncio.run(scenarios.checkouts_without_workflow(orders, sagas, in_flight=10))],
+    )
+    figures += with_cpu(
+        stack, lambda: asyncio.run(scenarios.checkouts(orders, sagas, in_flight=10))
+    )
     log = stack.log_dir / "orders.log"
-    figures += await scenarios.publish_to_handler(
-        orders, log, rate=10.0 if smoke else 50.0, count=events, burst=burst
+    figures += asyncio.run(
+        scenarios.publish_to_handler(
+            orders, log, rate=10.0 if smoke else 50.0, count=events, burst=burst
+        )
     )
     return figures, {"idle_mib": idle, "after_b1_b5_mib": memory.sample(stack)}
 
@@ -106,7 +150,7 @@ def main() -> None:
             stack.start_app(replace(spec, env={**spec.env, **ORDERS_ENV}))
             time.sleep(2)  # let start-up settle before the idle memory sample
             cpu_before, wall_before = time.process_time(), time.perf_counter()
-            figures, rss = asyncio.run(measure(stack, args.smoke))
+            figures, rss = measure(stack, args.smoke)
             cpu = (time.process_time() - cpu_before) / (time.perf_counter() - wall_before)
             if args.soak:
                 rss["soak"] = asyncio.run(soak(stack, args.soak))
