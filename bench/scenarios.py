@@ -9,7 +9,7 @@ import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -176,7 +176,7 @@ async def checkouts_without_workflow(orders: RunningApp, count: int, in_flight: 
 
     async def sequence(client: httpx.AsyncClient, _n: int) -> None:
         order_id = f"bench-{uuid.uuid4().hex}"
-        now = datetime.now().isoformat()
+        now = datetime.now(UTC).isoformat()
         line = {"sku": sku, "quantity": 1, "unit_price_cents": 100}
         payment = {"currency": "EUR", "payment_token": "tok_ok"}
         saga = {**payment, "payment_action_timeout_seconds": 60}

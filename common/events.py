@@ -10,7 +10,7 @@ the copy.
 import hashlib
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from cloudevents.core.bindings.http import HTTPMessage, from_http
@@ -33,12 +33,14 @@ class InvalidEvent(Exception):
 def new_event(
     event_type: str, event_id: str, data: Mapping[str, Any], time: str, source: str
 ) -> EventDocument:
-    """A structured CloudEvent; `time` is when the change happened, as ISO 8601."""
+    """A structured CloudEvent; `time` is when the change happened, as ISO 8601 (UTC when it
+    names no offset)."""
+    moment = datetime.fromisoformat(time)
     attributes = {
         "type": event_type,
         "source": source,
         "id": event_id,
-        "time": datetime.fromisoformat(time),
+        "time": moment if moment.tzinfo else moment.replace(tzinfo=UTC),
         "datacontenttype": "application/json",
     }
     document: EventDocument = json.loads(_FORMAT.write(CloudEvent(attributes, dict(data))))
