@@ -1,15 +1,21 @@
 # Two commands do all the set-up on a fresh clone: `make run` and `make test`.
 SHELL := /bin/bash
 UV_VERSION := 0.13.9
+DAPR_RUNTIME_VERSION := $(shell sed -n 's/^DAPR_RUNTIME_VERSION=//p' scripts/dapr-versions.env)
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+# The app image `make image` builds (Dockerfile) with podman, or Docker with
+# CONTAINER_ENGINE=docker (docs/containers.md).
+IMAGE ?= localhost/dapr-commerce/app:dev
 # Which components/<profile> backs state and pub/sub: embedded, redis or postgres.
 PROFILE ?= embedded
 export DAPR_PROFILE := $(PROFILE)
 # How many replicas of each app `make run` starts (more than 1: HA control plane, front door).
 REPLICAS ?= 1
 export REPLICAS
+# podman and buildah read the project's containers.conf instead of the host's /etc files.
+export CONTAINERS_CONF := $(CURDIR)/scripts/containers/containers.conf
 
-.PHONY: run prepare test test-replicas test-profiles faults faults-crash faults-long unit manifests e2e bench bench-soak bench-smoke lint format setup tools browser runtime servers deps clean
+.PHONY: run prepare test test-replicas test-profiles faults faults-crash faults-long unit manifests e2e bench bench-soak bench-smoke lint format setup tools browser runtime servers containers image images deps clean
 
 run: setup prepare ## control plane + orders + payments (dapr.yaml) on loopback until Ctrl-C
 	$(UV) run --frozen python -m devstack
@@ -75,6 +81,17 @@ browser: ## Debian's Chromium and chromedriver, for the console's browser tests
 
 servers: ## redis-server and postgresql from Debian packages, for the other profiles
 	@bash scripts/install-servers.sh
+
+containers: ## podman, buildah, runc and mmdebstrap from Debian packages, for images and containers
+	@bash scripts/install-containers.sh
+
+image: containers ## the app image from the Dockerfile, on a Python base made from Debian packages
+	@bash scripts/containers/build-image.sh $(IMAGE) $(UV_VERSION)
+
+images: image runtime ## the app image, and daprd, placement, scheduler, Redis and PostgreSQL images
+	@bash scripts/containers/dapr-images.sh .dapr-runtime/$(DAPR_RUNTIME_VERSION)/bin $(DAPR_RUNTIME_VERSION)
+	@bash scripts/containers/debian-image.sh redis
+	@bash scripts/containers/debian-image.sh postgres
 
 runtime: ## daprd, placement and scheduler at the pinned release, built once and cached
 	@bash scripts/build-dapr.sh
