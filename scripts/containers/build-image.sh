@@ -25,3 +25,6 @@ trap 'rm -f "$log"' EXIT
   --build-arg "UV_VERSION=$uv_version" --tag "$image" "$PROJECT_ROOT" >"$log" 2>&1 ||
   { tail -n 30 "$log" >&2; echo "[containers] building $image failed (the build's log ends above)" >&2; exit 1; }
 [ "$before" = "$(image_id "$image")" ] || echo "[containers] built $image: $(image_size "$image")" >&2
+# The image this one replaced, unless a container still uses it (the build stage stays: it is
+# the cache of the next build).
+drop_image "$before" "$image"
