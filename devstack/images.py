@@ -1,5 +1,6 @@
 """The images the container stack runs, built (or found cached) by the Makefile's `images`."""
 
+import functools
 import os
 import subprocess
 
@@ -19,8 +20,10 @@ def dapr_image(name: str) -> str:
     return f"{PREFIX}/{name}:{pinned_version()}"
 
 
+@functools.cache
 def ensure_images() -> None:
-    """`make images`: a few seconds when every image is there and its inputs unchanged."""
+    """`make images`, once per process (a test session starts several stacks): a few seconds
+    when every image is there and its inputs unchanged."""
     make = ["make", "--no-print-directory", "--silent", "-C", str(PROJECT_ROOT)]
     if subprocess.run([*make, "images", f"IMAGE={APP_IMAGE}"], check=False).returncode != 0:
         raise RuntimeError("`make images` failed (its error is above)")
