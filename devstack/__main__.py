@@ -3,6 +3,9 @@
 REPLICAS=N (default 1) runs N replicas of each app, each beside its own daprd, with a highly
 available control plane (3 placement in Raft, 3 scheduler in one etcd cluster) and HAProxy in
 front of the `orders` replicas on the run file's port.
+
+DAPR_STACK=containers (`make run RUNTIME=containers`) runs the same as containers: a pod per
+replica and a container per control-plane member (devstack/containers.py).
 """
 
 import os
@@ -11,8 +14,9 @@ import sys
 import threading
 
 from devstack.runfile import RunFile
-from devstack.runtime import PROJECT_ROOT, ensure_runtime
+from devstack.runtime import PROJECT_ROOT
 from devstack.stack import Stack
+from devstack.stacks import new_stack, stack_kind
 
 HA_MEMBERS = 3
 
@@ -30,14 +34,14 @@ def main() -> int:
     try:
         replicas = replicas_wanted(os.environ.get("REPLICAS"))
         run_file = RunFile.load().with_profile(os.environ.get("DAPR_PROFILE", "embedded"))
+        stack_kind()  # a wrong DAPR_STACK is one line too
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    bin_dir = ensure_runtime()
     if collector := os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
         run_file = run_file.with_trace_collector(collector, PROJECT_ROOT / ".data" / "config.yaml")
     members = HA_MEMBERS if replicas > 1 else 1
-    stack = Stack(bin_dir, PROJECT_ROOT, run_file, control_plane_size=members)
+    stack = new_stack(PROJECT_ROOT, run_file, control_plane_size=members)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:

@@ -19,6 +19,7 @@ from pathlib import Path
 from devstack.processes import ManagedProcess, free_port, wait_until
 from devstack.runfile import PROFILES
 from devstack.runtime import PROJECT_ROOT
+from devstack.testcontainer_servers import start_engine
 
 SERVER_TIMEOUT = 60.0
 
@@ -31,20 +32,30 @@ def start_servers(
     secrets_file: Path,
     spawn: Spawn,
     on_stop: Callable[[Callable[[], None]], None],
+    adopt: Callable[[ManagedProcess], None] = lambda _: None,
 ) -> None:
     """Starts what `profile` needs (the embedded profile needs nothing); `on_stop` receives
-    what to clean up after the servers stopped."""
+    what to clean up after the servers stopped, `adopt` the handles of servers that run as
+    containers (the stack lists them with the processes it spawned)."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}: choose one of {', '.join(PROFILES)}")
     if profile == "embedded":
         return
     secrets = json.loads(secrets_file.read_text())
     secrets["notifications-url"] = _start_webhook_sink(data_dir / "notifications", spawn)
-    secrets["redis-host"] = _start_redis(data_dir / "redis", secrets["redis-password"], spawn)
-    if profile == "postgres":
-        secrets["postgres-connection"] = _start_postgres(
-            _postgres_folder(on_stop), secrets["postgres-password"], spawn
-        )
+    # Containers through testcontainers where an engine can be had, else Debian's packages.
+    if engine := start_engine(data_dir / "logs", on_stop):
+        secrets["redis-host"] = engine.redis(secrets["redis-password"])
+        if profile == "postgres":
+            secrets["postgres-connection"] = engine.postgres(secrets["postgres-password"])
+        for handle in engine.handles:
+            adopt(handle)
+    else:
+        secrets["redis-host"] = _start_redis(data_dir / "redis", secrets["redis-password"], spawn)
+        if profile == "postgres":
+            secrets["postgres-connection"] = _start_postgres(
+                _postgres_folder(on_stop), secrets["postgres-password"], spawn
+            )
     secrets_file.write_text(json.dumps(secrets, indent=2) + "\n")
 
 

@@ -116,7 +116,12 @@ class Stack:
         data.mkdir(parents=True, exist_ok=True)
         ensure_local_secrets(self.secrets_path)
         start_servers(
-            self.run_file.profile, data, self.secrets_path, self._spawn, self.cleanups.append
+            self.run_file.profile,
+            data,
+            self.secrets_path,
+            self._spawn,
+            self.cleanups.append,
+            self.processes.append,
         )
         for kind in CONTROL_PLANE:
             self.members[kind] = [

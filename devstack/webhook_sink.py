@@ -1,4 +1,5 @@
-"""`python -m devstack.webhook_sink PORT FOLDER`: a loopback webhook receiver for local profiles.
+"""`python -m devstack.webhook_sink PORT FOLDER [HOST]`: a webhook receiver for local profiles,
+on loopback unless HOST says otherwise (the container stack runs it on its own network).
 
 It stores each POSTed body as FOLDER/<last path segment>, so notifications sent over HTTP
 land in the same files the embedded profile's local-storage binding writes.
@@ -9,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path, PurePosixPath
 
 
-def serve(port: int, folder: Path) -> None:
+def serve(port: int, folder: Path, host: str = "127.0.0.1") -> None:
     folder.mkdir(parents=True, exist_ok=True)
 
     class Sink(BaseHTTPRequestHandler):
@@ -23,8 +24,8 @@ def serve(port: int, folder: Path) -> None:
             self.send_response(204)
             self.end_headers()
 
-    ThreadingHTTPServer(("127.0.0.1", port), Sink).serve_forever()
+    ThreadingHTTPServer((host, port), Sink).serve_forever()
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]), Path(sys.argv[2]))
+    serve(int(sys.argv[1]), Path(sys.argv[2]), *sys.argv[3:4])

@@ -1,11 +1,15 @@
 """Faults the tests inject into a running stack: processes killed as a crash would kill them,
-and started again. Each control names the replica or control-plane member it breaks."""
+and started again. Each control names the replica or control-plane member it breaks.
+
+On the container stack (devstack/containers.py) every handle is a `Container`: its kill is the
+engine's, the stack starts it again, and freezing it is the engine's pause."""
 
 import os
 import signal
 
 import httpx
 
+from devstack.engine import Container
 from devstack.processes import ManagedProcess
 from devstack.stack import Member, RunningApp, Stack
 
@@ -60,11 +64,17 @@ def server(stack: Stack, name: str) -> ManagedProcess:
 
 def freeze(process: ManagedProcess) -> None:
     """SIGSTOP: the process keeps its connections and data but answers nothing."""
+    if isinstance(process, Container):
+        process.freeze()
+        return
     assert process.popen is not None
     os.killpg(process.popen.pid, signal.SIGSTOP)
 
 
 def thaw(process: ManagedProcess) -> None:
+    if isinstance(process, Container):
+        process.thaw()
+        return
     assert process.popen is not None
     os.killpg(process.popen.pid, signal.SIGCONT)
 

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from devstack.runfile import RunFile
-from devstack.runtime import ensure_runtime
 from devstack.stack import RunningApp, Stack
+from devstack.stacks import new_stack
 from tests.e2e.api import orders_client, payments_client, sidecar_client
 
 _STACKS_KEY = pytest.StashKey[list[Stack]]()
@@ -41,8 +41,9 @@ def profile_run_file() -> RunFile:
 def running_stack(
     config: pytest.Config, workdir: Path, run_file: RunFile, orders_env: dict[str, str]
 ) -> Iterator[Stack]:
-    """Control plane, payments and orders on free ports; stopped whatever happens."""
-    stack = Stack(ensure_runtime(), workdir, run_file)
+    """Control plane, payments and orders on free ports, as processes or containers
+    (DAPR_STACK); stopped whatever happens."""
+    stack = new_stack(workdir, run_file)
     config.stash.setdefault(_STACKS_KEY, []).append(stack)
     try:
         stack.start_control_plane()

@@ -1,0 +1,69 @@
+"""The servers of the redis and postgres profiles for the container stack: containers on its
+network, from the images made of Debian packages, plus the webhook receiver the notifications
+binding posts to. Where each listens goes into the local secret store, as with processes."""
+
+import json
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+from devstack.engine import Container
+from devstack.images import PYTHON_IMAGE, SERVER_IMAGES
+from devstack.processes import free_port, wait_until
+from devstack.runtime import PROJECT_ROOT
+
+SERVER_TIMEOUT = 60.0
+NO_PRIVILEGES = ["--cap-drop=ALL", "--security-opt=no-new-privileges"]
+
+# Runs a container of the stack: (short name, `podman run` arguments, environment).
+Run = Callable[[str, list[str], dict[str, str] | None], Container]
+
+
+def start_container_servers(
+    profile: str, network: str, secrets_file: Path, data_access: list[str], run: Run
+) -> None:
+    """Starts what `profile` needs (nothing for embedded). Each server's port is also published
+    on 127.0.0.1, to wait for it and for a developer's client."""
+    if profile == "embedded":
+        return
+    secrets = json.loads(secrets_file.read_text())
+    sink = [f"--volume={PROJECT_ROOT / 'devstack' / 'webhook_sink.py'}:/sink/webhook_sink.py:ro"]
+    sink += ["--user=65532:65532", "--read-only", "--init", *data_access, PYTHON_IMAGE]
+    sink += ["python3", "/sink/webhook_sink.py", "8080", "/dapr/.data/notifications", "0.0.0.0"]
+    secrets["notifications-url"] = "http://" + _start("webhook-sink", 8080, sink, network, run)
+    redis = ["--read-only", SERVER_IMAGES["redis"], "redis-server", "--bind", "0.0.0.0"]
+    redis += ["--requirepass", secrets["redis-password"], "--save", "", "--appendonly", "no"]
+    secrets["redis-host"] = _start("redis", 6379, redis, network, run)
+    if profile == "postgres":
+        env = {"POSTGRES_USER": "dapr", "POSTGRES_PASSWORD": secrets["postgres-password"]}
+        address = _start("postgres", 5432, [SERVER_IMAGES["postgres"]], network, run, env)
+        host, port = address.split(":")
+        secrets["postgres-connection"] = (
+            f"host={host} port={port} user=dapr password={env['POSTGRES_PASSWORD']} dbname=postgres"
+        )
+    secrets_file.write_text(json.dumps(secrets, indent=2) + "\n")
+
+
+def _start(
+    name: str,
+    port: int,
+    argv: list[str],
+    network: str,
+    run: Run,
+    env: dict[str, str] | None = None,
+) -> str:
+    """Runs the server and returns where the stack's containers reach it (`name:port`)."""
+    published = free_port()
+    container = run(
+        name,
+        [f"--network={network}", f"--publish=127.0.0.1:{published}:{port}", *NO_PRIVILEGES, *argv],
+        env,
+    )
+    wait_until(lambda: _listens(published), what=name, timeout=SERVER_TIMEOUT, watch=[container])
+    return f"{container.container}:{port}"
+
+
+def _listens(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
