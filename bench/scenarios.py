@@ -56,31 +56,29 @@ async def closed_loop(
         return Figures(name, count, time.perf_counter() - started, latencies)
 
 
-async def invocation(orders: RunningApp, count: int) -> list[Figures]:
-    """B1: a small request straight to uvicorn, and the same through Dapr service invocation."""
+async def direct_calls(orders: RunningApp, count: int) -> Figures:
+    """B1 baseline: a small request straight to uvicorn."""
 
     async def direct(client: httpx.AsyncClient, _n: int) -> None:
         (await client.get(f"{orders.url}/health/live")).raise_for_status()
+
+    name = "B1 baseline: direct to the app"
+    return await closed_loop(name, direct, orders, count=count, concurrency=8)
+
+
+async def invocations(orders: RunningApp, count: int) -> Figures:
+    """B1: the same request through Dapr service invocation."""
 
     async def through_sidecar(client: httpx.AsyncClient, _n: int) -> None:
         url = f"{orders.dapr_url}/v1.0/invoke/orders/method/health/live"
         (await client.get(url)).raise_for_status()
 
-    return [
-        await closed_loop(
-            "B1 baseline: direct to the app", direct, orders, count=count, concurrency=8
-        ),
-        await closed_loop(
-            "B1 service invocation", through_sidecar, orders, count=count, concurrency=8
-        ),
-    ]
+    name = "B1 service invocation"
+    return await closed_loop(name, through_sidecar, orders, count=count, concurrency=8)
 
 
-async def actor_reservations(orders: RunningApp, count: int) -> list[Figures]:
-    """B2: state save+get through the sidecar, then warm Inventory.Reserve calls (one SKU);
-    B3: a call to a new actor id each time."""
-    sku = f"bench-{uuid.uuid4().hex[:8]}"
-    await new_item(orders, sku, stock=count * 2)
+async def state_saves_and_gets(orders: RunningApp, count: int) -> Figures:
+    """B2 baseline: a state save and a get through the sidecar, no actor."""
 
     async def save_and_get(client: httpx.AsyncClient, n: int) -> None:
         url = f"{orders.dapr_url}/v1.0/state/statestore"
@@ -88,27 +86,32 @@ async def actor_reservations(orders: RunningApp, count: int) -> list[Figures]:
         (await client.post(url, json=[{"key": key, "value": {"n": n}}])).raise_for_status()
         (await client.get(f"{url}/{key}")).raise_for_status()
 
+    name = "B2 baseline: state save+get via sidecar"
+    return await closed_loop(name, save_and_get, orders, count=count, concurrency=8)
+
+
+async def reservations_on_one_sku(orders: RunningApp, sku: str, count: int) -> Figures:
+    """B2: warm Inventory.Reserve calls, all on one SKU's actor."""
+
     async def reserve(client: httpx.AsyncClient, n: int) -> None:
         url = f"{orders.dapr_url}/v1.0/actors/Inventory/{sku}/method/Reserve"
         response = await client.put(url, json={"order_id": f"bench-{n}", "quantity": 1})
         assert response.json()["ok"], response.text
 
+    name = "B2 actor Reserve (one SKU)"
+    return await closed_loop(name, reserve, orders, count=count, concurrency=8)
+
+
+async def activations(orders: RunningApp, sku: str, count: int) -> Figures:
+    """B3: a new actor id each call: placement lookup, activation and an empty state load."""
+
     async def activate(client: httpx.AsyncClient, n: int) -> None:
-        """A new actor id each call: placement lookup, activation and an empty state load."""
         url = f"{orders.dapr_url}/v1.0/actors/Inventory/{sku}-new-{n}/method/Get"
         response = await client.put(url, json=None)
         assert response.json() == {"ok": True, "value": None}, response.text
 
-    baseline = "B2 baseline: state save+get via sidecar"
-    return [
-        await closed_loop(baseline, save_and_get, orders, count=count, concurrency=8),
-        await closed_loop(
-            "B2 actor Reserve (one SKU)", reserve, orders, count=count, concurrency=8
-        ),
-        await closed_loop(
-            "B3 actor activation (new id)", activate, orders, count=count, concurrency=8
-        ),
-    ]
+    name = "B3 actor activation (new id)"
+    return await closed_loop(name, activate, orders, count=count, concurrency=8)
 
 
 async def checkouts(orders: RunningApp, count: int, in_flight: int) -> list[Figures]:
@@ -209,13 +212,13 @@ async def admin_token(orders: RunningApp) -> str:
         return token
 
 
-async def fresh_item(orders: RunningApp) -> str:
+async def fresh_item(orders: RunningApp, stock: int = 10) -> str:
     sku = f"bench-{uuid.uuid4().hex[:8]}"
-    await new_item(orders, sku, stock=10)
+    await new_item(orders, sku, stock=stock)
     return sku
 
 
-async def reservations_over_skus(orders: RunningApp, count: int, skus: int) -> list[Figures]:
+async def reservations_over_skus(orders: RunningApp, count: int, skus: int) -> Figures:
     """B2 over many SKUs: reservations spread over `skus` items, 16 in flight, as a catalog
     under load sees them (each SKU's actor takes its own turns)."""
     names = [f"bench-{uuid.uuid4().hex[:8]}" for _ in range(skus)]
@@ -228,7 +231,7 @@ async def reservations_over_skus(orders: RunningApp, count: int, skus: int) -> l
         assert response.json()["ok"], response.text
 
     name = f"B2 actor Reserve over {skus} SKUs"
-    return [await closed_loop(name, reserve, orders, count=count, concurrency=16)]
+    return await closed_loop(name, reserve, orders, count=count, concurrency=16)
 
 
 async def sign_in(orders: RunningApp) -> None:

@@ -1,7 +1,10 @@
 """What each route needs, named once: the caller and their role, the actors, the sagas, the
-read models, and how often the caller may ask."""
+read models, and how often the caller may ask.
 
-from collections.abc import Callable
+Every dependency is `async def`: FastAPI runs a plain `def` one in a worker thread, which
+costs more than the dependency itself."""
+
+from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
@@ -19,14 +22,15 @@ __all__ = ["AdminUser", "CurrentUser", "CustomerUser", "Principal"]
 T = TypeVar("T")
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
-def _service(pick: Callable[[Services], T]) -> Callable[[Request], T]:
-    def dependency(request: Request) -> T:
-        return pick(get_services(request))
+def _service(pick: Callable[[Services], T]) -> Callable[[Request], Awaitable[T]]:
+    async def dependency(request: Request) -> T:
+        services: Services = request.app.state.services
+        return pick(services)
 
     return dependency
 
@@ -49,8 +53,8 @@ async def current_user(auth: AuthDep, token: BearerToken) -> Principal:
     return await auth.principal(token)
 
 
-def _role(role: str) -> Callable[[Principal], Principal]:
-    def require(user: Annotated[Principal, Depends(current_user)]) -> Principal:
+def _role(role: str) -> Callable[[Principal], Awaitable[Principal]]:
+    async def require(user: Annotated[Principal, Depends(current_user)]) -> Principal:
         if role not in user.roles:
             raise Forbidden(f"the {role} role is required")
         return user

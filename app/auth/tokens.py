@@ -3,6 +3,7 @@ comes from the secret store."""
 
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -11,6 +12,7 @@ import jwt
 from app.settings import AuthSettings
 
 ALGORITHM = "HS256"
+VERIFIED_TOKENS = 10_000
 TokenKind = Literal["access", "refresh"]
 
 
@@ -41,6 +43,8 @@ class TokenSigner:
             raise ValueError("the JWT signing key must have at least 32 characters")
         self._key = signing_key
         self._settings = settings
+        # Tokens already verified, by their text: a client sends the same one many times.
+        self._verified: OrderedDict[tuple[str, TokenKind], TokenClaims] = OrderedDict()
 
     def issue_pair(self, user_id: str, roles: frozenset[str]) -> TokenPair:
         # Fractional issue times, so a logout and a new sign-in in the same second stay ordered.
@@ -52,6 +56,21 @@ class TokenSigner:
         )
 
     def decode(self, token: str, kind: TokenKind) -> TokenClaims:
+        """The claims of a token this key signed, for `kind`, not expired; InvalidToken else.
+        A token verified before is not verified again, only checked for expiry."""
+        known = self._verified.get((token, kind))
+        if known is not None:
+            if known.expires_at > time.time():
+                self._verified.move_to_end((token, kind))
+                return known
+            del self._verified[token, kind]
+        claims = self._verify(token, kind)
+        self._verified[token, kind] = claims
+        if len(self._verified) > VERIFIED_TOKENS:
+            self._verified.popitem(last=False)
+        return claims
+
+    def _verify(self, token: str, kind: TokenKind) -> TokenClaims:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,

@@ -4,8 +4,9 @@ The strict limits (signing in, registering) guard against guessing and abuse, so
 for the service as a whole: each client's count for the current window is a small document in
 the state store, shared by every replica (a fixed window: at a window's edge a client may get
 up to twice the limit in a short span). The general limit protects each process from one
-noisy caller and is counted in the process's memory (a moving window), so N replicas let N
-times that limit through; it is not meant as a security control.
+noisy caller and is counted in the process's memory (a fixed window too: a moving one made
+the storage sort each client's hits on a worker thread after every request), so N replicas
+let N times that limit through; it is not meant as a security control.
 """
 
 import math
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import FixedWindowRateLimiter
 
 from app.settings import PerimeterSettings
 from common.keys import opaque
@@ -39,7 +40,7 @@ class RateLimits:
     """Strict limits where passwords are guessed or accounts made, a general one elsewhere."""
 
     def __init__(self, settings: PerimeterSettings, store: Documents) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = FixedWindowRateLimiter(MemoryStorage())
         self._store = store
         self.login = Limit("login", parse(settings.login_rate_limit), shared=True)
         self.register = Limit("register", parse(settings.register_rate_limit), shared=True)
