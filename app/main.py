@@ -26,7 +26,7 @@ from app.wiring import sidecar_services
 from common.observability import metrics
 from common.observability.logs import configure_logging
 from common.observability.requests import RequestContextMiddleware
-from common.observability.tracing import configure_tracing, instrument, shutdown_tracing
+from common.observability.tracing import TELEMETRY, configure_tracing, shutdown_tracing
 from common.perimeter.app_token import AppTokenMiddleware, is_sidecar_path
 from common.perimeter.edge import EdgeMiddleware
 from common.problems import documented_problems
@@ -54,7 +54,7 @@ def create_app(
         finally:
             shutdown_tracing()
 
-    app = FastAPI(title="orders", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="orders", version="0.1.0", lifespan=lifespan, telemetry=TELEMETRY)
     actor_host = DaprActor(app)
     install_orders_problem_handlers(app)
     app.include_router(health.router)
@@ -66,7 +66,6 @@ def create_app(
     _hide_sidecar_routes(app)
     _install_perimeter(app, settings)
     app.add_middleware(RequestContextMiddleware)
-    instrument(app)
     return app
 
 

@@ -16,7 +16,7 @@ from common.caller import CallerKey, InvalidCaller
 from common.observability import metrics
 from common.observability.logs import configure_logging
 from common.observability.requests import RequestContextMiddleware
-from common.observability.tracing import configure_tracing, instrument, shutdown_tracing
+from common.observability.tracing import TELEMETRY, configure_tracing, shutdown_tracing
 from common.perimeter.app_token import AppTokenMiddleware
 from common.perimeter.edge import EdgeMiddleware
 from common.problems import install_problem_handlers, problem
@@ -118,7 +118,7 @@ def create_app(settings: PaymentsSettings | None = None) -> FastAPI:
 
     configure_logging("payments")
     configure_tracing("payments")
-    app = FastAPI(title="payments", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="payments", version="0.1.0", lifespan=lifespan, telemetry=TELEMETRY)
     install_problem_handlers(app)
     app.add_exception_handler(UnknownToken, lambda _r, e: problem(422, str(e)))
     app.add_exception_handler(NotConfirmable, lambda _r, e: problem(409, str(e)))
@@ -128,7 +128,6 @@ def create_app(settings: PaymentsSettings | None = None) -> FastAPI:
     app.add_middleware(EdgeMiddleware, max_body_bytes=settings.edge.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(metrics.router)
-    instrument(app)
     return app
 
 

@@ -7,7 +7,6 @@ import time
 import uuid
 
 import structlog
-from opentelemetry import trace
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -44,7 +43,6 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
-                _name_server_span(scope)
             await send(message)
 
         try:
@@ -63,15 +61,6 @@ class RequestContextMiddleware:
                     status=status,
                     duration_ms=round(elapsed * 1000, 2),
                 )
-
-
-def _name_server_span(scope: Scope) -> None:
-    """Before the response starts: the ASGI instrumentation ends its span with the last body
-    message, and only then is the route known."""
-    route = _route_template(scope)
-    span = trace.get_current_span()
-    span.update_name(f"{scope['method']} {route}")
-    span.set_attribute("http.route", route)
 
 
 def _subject(path: str) -> dict[str, str]:

@@ -1,14 +1,14 @@
-"""OpenTelemetry: a span per request (FastAPI), W3C trace context on every call to the sidecar
-(httpx for HTTP, gRPC for building blocks and workflows), and spans for workflow activities,
-which the Dapr SDK starts as children of the trace that scheduled the saga."""
+"""OpenTelemetry: a span per request (FastAPI's own telemetry), W3C trace context on every call
+to the sidecar (httpx for HTTP, gRPC for building blocks and workflows), and spans for workflow
+activities, which the Dapr SDK starts as children of the trace that scheduled the saga."""
 
 import os
+from collections.abc import MutableMapping
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
@@ -18,7 +18,22 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from common.observability.settings import trace_export_configured
 
 # Probes and scrapes every few seconds would drown the traces that matter.
-UNTRACED_URLS = "/health/.*,/metrics"
+_UNTRACED_PREFIXES = ("/health/", "/metrics")
+
+
+def _untraced(scope: MutableMapping[str, Any]) -> bool:
+    return str(scope.get("path", "")).startswith(_UNTRACED_PREFIXES)
+
+
+# FastAPI's own telemetry: one server span per request, named after the matched route.
+# Prometheus keeps the HTTP metrics and structlog the logs; spans per dependency and
+# serialisation would cost more than the request they describe.
+TELEMETRY: TelemetryConfig = {
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "exclude": _untraced,
+}
 _configured = False
 
 
@@ -38,22 +53,6 @@ def configure_tracing(service: str) -> None:
     # Only the asyncio channels: the workflow worker's sync channel holds one endless stream.
     GrpcAioInstrumentorClient().instrument()  # type: ignore[no-untyped-call]
     _configured = True
-
-
-def instrument(app: FastAPI) -> None:
-    """One server span per request, around everything else. FastAPI's instrumentor would
-    match every route again to name it; RequestContextMiddleware names the span after the
-    route the app matched instead. No spans for each ASGI receive and send."""
-    app.add_middleware(
-        OpenTelemetryMiddleware,
-        excluded_urls=UNTRACED_URLS,
-        exclude_spans=["receive", "send"],
-        default_span_details=_method_only,
-    )
-
-
-def _method_only(scope: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    return str(scope.get("method", "HTTP")), {}
 
 
 def shutdown_tracing() -> None:

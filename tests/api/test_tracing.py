@@ -34,5 +34,5 @@ def test_the_server_span_is_named_after_the_route_template(
     assert [s.name for s in server] == ["GET /api/v1/items/{sku}"]
     assert server[0].attributes is not None
     assert server[0].attributes["http.route"] == "/api/v1/items/{sku}"
-    assert server[0].attributes["http.status_code"] == 404
+    assert server[0].attributes["http.response.status_code"] == 404
     assert not any(s.name.endswith((" send", " receive")) for s in spans)
