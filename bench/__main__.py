@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import memory, scenarios
+from bench.checkout_steps import checkout_steps
 from bench.cpu import measured
 from bench.report import ratios, targets, to_markdown
 from bench.stats import Figures
@@ -90,6 +91,7 @@ def measure(stack: Stack, smoke: bool) -> tuple[list[Figures], dict[str, Any]]:
         stack, lambda: scenarios.checkouts_without_workflow(orders, sagas, in_flight=10)
     )
     figures += with_cpu(stack, lambda: scenarios.checkouts(orders, sagas, in_flight=10))
+    figures += checkout_steps(stack, orders, sagas)
     log = stack.log_dir / "orders.log"
     figures += asyncio.run(
         scenarios.publish_to_handler(

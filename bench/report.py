@@ -102,6 +102,28 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"target": t, "measured": v, "met": bool(ok)} for t, v, ok in checks]
 
 
+STEP_PREFIX = "B4 step: "
+
+
+def checkout_cost(rows: list[Row]) -> list[tuple[str, float]]:
+    """A checkout's CPU (all processes, ms) by step, and what the full saga adds to their sum:
+    the API request and the workflow engine."""
+    steps = [
+        (r["name"].removeprefix(STEP_PREFIX), r["cpu_ms_per_op"])
+        for r in rows
+        if r["name"].startswith(STEP_PREFIX)
+    ]
+    if not steps:
+        return []
+    whole = row(rows, "B4 checkout (client")["cpu_ms_per_op"]
+    parts = round(sum(cost for _, cost in steps), 2)
+    return [
+        *steps,
+        ("the API request and the workflow engine (B4 minus the steps)", round(whole - parts, 2)),
+        ("B4: one whole checkout", whole),
+    ]
+
+
 def to_markdown(result: dict[str, Any]) -> str:
     head = (
         "| scenario | count | per s | p50 ms | p90 ms | p95 ms | p99 ms | CPU ms/op |\n"
@@ -125,6 +147,7 @@ def to_markdown(result: dict[str, Any]) -> str:
         f"| {t['target']} | {t['measured']} | {'met' if t['met'] else 'missed'} |\n"
         for t in result["targets"]
     )
+    cost = "".join(f"| {part} | {ms} |\n" for part, ms in checkout_cost(result["rows"]))
     memory = result["memory"]
     m = result["machine"]
     lines = [
@@ -139,6 +162,9 @@ def to_markdown(result: dict[str, Any]) -> str:
         "is counted apart; wrk drives the B0 rows):",
         "",
         breakdown,
+        "A checkout's CPU step by step (ms, all processes; bench/checkout_steps.py):",
+        "",
+        "| part | CPU ms |\n|---|---|\n" + cost,
         f"Ratios against the same run's baselines: `{json.dumps(result['ratios'])}`",
         "",
         "| target | measured | |\n|---|---|---|\n" + checks,
