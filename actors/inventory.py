@@ -12,11 +12,11 @@ from typing import Any
 
 from dapr.actor import Actor, ActorId, ActorInterface, Remindable, actormethod
 from dapr.actor.runtime.context import ActorRuntimeContext
-from dapr.actor.runtime.state_change import ActorStateChange, StateChangeKind
 
 from actors.messages import ItemDefinition, ItemView, OrderRef, Reservation, Restock
 from actors.outbox import Outbox
 from actors.outcome import Outcome, refusal, succeeded
+from actors.state import ActorState
 from actors.turns import in_turn
 from common.events import EventDocument, Publisher, new_event
 from domain.catalog import Item
@@ -74,8 +74,7 @@ class Inventory(Actor, InventoryInterface, Remindable):
         # State goes straight to the sidecar, not through the SDK's state manager: that one
         # caches every key read for the life of the activation and reads a new key twice
         # before writing it.
-        self._state = ctx.state_provider
-        self._type = ctx.actor_type_info.type_name
+        self._state = ActorState(ctx, actor_id.id)
         self._stored: dict[str, Any] | None = None
         self._sweep_armed = False
 
@@ -174,15 +173,15 @@ class Inventory(Actor, InventoryInterface, Remindable):
         memory while the actor is active (one activation at a time owns them); records are
         read when needed, so memory does not grow with the orders a SKU has seen."""
         if self._stored is None:
-            found, stored = await self._state.try_load_state(self._type, self.id.id, STATE_KEY)
-            if not found:
+            stored = await self._state.load(STATE_KEY)
+            if stored is None:
                 return None, 0
             self._stored = stored
             self._outbox.load(stored.get("outbox", []))
         loaded = {}
         for name in records:
-            found, value = await self._state.try_load_state(self._type, self.id.id, name)
-            if found:
+            value = await self._state.load(name)
+            if value is not None:
                 loaded[name] = value
         item = self._stored["item"]
         stock = {**item["stock"], "records": loaded}
@@ -215,11 +214,7 @@ class Inventory(Actor, InventoryInterface, Remindable):
         records = document["stock"].pop("records")
         outbox = self._outbox.to_store(events)
         stored = {"item": document, "version": version, "outbox": outbox}
-        changes = [
-            ActorStateChange(name, value, StateChangeKind.update)
-            for name, value in [(STATE_KEY, stored), *records.items()]
-        ]
         self._stored = None  # until the transaction is known to have landed
-        await self._state.save_state(self._type, self.id.id, changes)
+        await self._state.save({STATE_KEY: stored, **records})
         self._stored = stored
         self._outbox.saved(outbox)

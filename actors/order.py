@@ -13,12 +13,12 @@ from typing import Any, cast
 
 from dapr.actor import Actor, ActorId, ActorInterface, Remindable, actormethod
 from dapr.actor.runtime.context import ActorRuntimeContext
-from dapr.actor.runtime.state_change import ActorStateChange, StateChangeKind
 
 from actors.messages import CancelOrder, ConfirmOrder, OrderView, Payment, PlaceOrder
 from actors.metrics import order_stored
 from actors.outbox import Outbox
 from actors.outcome import Outcome, refusal, succeeded
+from actors.state import ActorState
 from actors.turns import in_turn
 from common.events import EventDocument, Publisher, new_event
 from domain import order as model
@@ -68,8 +68,7 @@ class Order(Actor, OrderInterface, Remindable):
         super().__init__(ctx, actor_id)
         self._outbox = Outbox(events, TOPIC)
         self._keep_saga, self._saga_watch = keep_saga, saga_watch
-        self._state = ctx.state_provider
-        self._type = ctx.actor_type_info.type_name
+        self._state = ActorState(ctx, actor_id.id)
         self._stored: dict[str, Any] | None = None
 
     @in_turn
@@ -151,8 +150,8 @@ class Order(Actor, OrderInterface, Remindable):
 
     async def _load(self) -> model.Order | None:
         if self._stored is None:
-            found, stored = await self._state.try_load_state(self._type, self.id.id, STATE_KEY)
-            if not found:
+            stored = await self._state.load(STATE_KEY)
+            if stored is None:
                 return None
             # State written before the outbox held the order itself at the top level.
             self._stored = stored if "order" in stored else {"order": stored}
@@ -178,7 +177,6 @@ class Order(Actor, OrderInterface, Remindable):
         # Forgotten until the transaction is known to have landed: a caller's retry must find
         # the state as stored, so it saves (and announces) the change again.
         self._stored = None
-        change = ActorStateChange(STATE_KEY, stored, StateChangeKind.update)
-        await self._state.save_state(self._type, self.id.id, [change])
+        await self._state.save({STATE_KEY: stored})
         self._stored = stored
         self._outbox.saved(outbox)
