@@ -17,7 +17,7 @@ from actors.messages import ItemDefinition, ItemView, OrderRef, Reservation, Res
 from actors.outbox import Outbox
 from actors.outcome import Outcome, refusal, succeeded
 from actors.state import ActorState
-from actors.turns import in_turn
+from actors.turns import answered_in_turn, in_turn
 from common.events import EventDocument, Publisher, new_event
 from domain.catalog import Item
 from domain.errors import Conflict, DomainError, NotFound
@@ -78,7 +78,7 @@ class Inventory(Actor, InventoryInterface, Remindable):
         self._stored: dict[str, Any] | None = None
         self._sweep_armed = False
 
-    @in_turn
+    @answered_in_turn
     async def create(self, request: ItemDefinition) -> Outcome:
         try:
             wanted = Item.create(
@@ -98,29 +98,29 @@ class Inventory(Actor, InventoryInterface, Remindable):
             return succeeded(item_view(existing))
         return refusal(Conflict(f"item {self.id.id} exists with another name or price"))
 
-    @in_turn
+    @answered_in_turn
     async def get(self) -> Outcome:
         item, _ = await self._load()
         return succeeded(item_view(item) if item else None)
 
-    @in_turn
+    @answered_in_turn
     async def reserve(self, request: Reservation) -> Outcome:
         order_id, quantity = request["order_id"], request["quantity"]
         return await self._change(
             order_record(order_id), lambda item: item.stock.reserve(order_id, quantity)
         )
 
-    @in_turn
+    @answered_in_turn
     async def release(self, request: OrderRef) -> Outcome:
         order_id = request["order_id"]
         return await self._change(order_record(order_id), lambda item: item.stock.release(order_id))
 
-    @in_turn
+    @answered_in_turn
     async def commit(self, request: OrderRef) -> Outcome:
         order_id = request["order_id"]
         return await self._change(order_record(order_id), lambda item: item.stock.commit(order_id))
 
-    @in_turn
+    @answered_in_turn
     async def restock(self, request: Restock) -> Outcome:
         quantity, ref = request["quantity"], request["ref"]
         return await self._change(

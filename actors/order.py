@@ -19,7 +19,7 @@ from actors.metrics import order_stored
 from actors.outbox import Outbox
 from actors.outcome import Outcome, refusal, succeeded
 from actors.state import ActorState
-from actors.turns import in_turn
+from actors.turns import answered_in_turn, in_turn
 from common.events import EventDocument, Publisher, new_event
 from domain import order as model
 from domain.errors import Conflict, DomainError, NotFound
@@ -71,7 +71,7 @@ class Order(Actor, OrderInterface, Remindable):
         self._state = ActorState(ctx, actor_id.id)
         self._stored: dict[str, Any] | None = None
 
-    @in_turn
+    @answered_in_turn
     async def place(self, request: PlaceOrder) -> Outcome:
         lines = [model.OrderLine(**line) for line in request["lines"]]
         existing = await self._load()
@@ -120,16 +120,16 @@ class Order(Actor, OrderInterface, Remindable):
             await self._write(order, [])
         await self.unregister_reminder(SAGA_WATCH)
 
-    @in_turn
+    @answered_in_turn
     async def get(self) -> Outcome:
         order = await self._load()
         return succeeded(order_view(order) if order else None)
 
-    @in_turn
+    @answered_in_turn
     async def confirm(self, request: ConfirmOrder) -> Outcome:
         return await self._transition(lambda order: order.confirm(request["at"]))
 
-    @in_turn
+    @answered_in_turn
     async def cancel(self, request: CancelOrder) -> Outcome:
         return await self._transition(lambda order: order.cancel(request["reason"], request["at"]))
 
