@@ -1,6 +1,7 @@
 """Typed callers of the actors, shared by the API, the subscribers and the saga's activities.
 
-Each call returns the actor's value or raises `Refused` with the domain's reason. The
+Each call returns the actor's value or raises `Refused` with the domain's reason, or
+`ActorUnavailable` when the actor could not read or save its state (try again). The
 Protocols are what the callers depend on; the in-process tests give them fakes.
 """
 

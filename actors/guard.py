@@ -12,9 +12,9 @@ remains between this look and the save.
 from typing import Any
 
 import structlog
-from dapr.actor.runtime._state_provider import StateProvider
 
 from actors.metrics import STALE_TURNS
+from actors.state import ActorState
 
 log = structlog.get_logger(__name__)
 
@@ -23,11 +23,12 @@ class StaleTurn(Exception):
     """Another activation saved this actor's state after this turn loaded it."""
 
 
-async def still_current(
-    state: StateProvider, actor_type: str, actor_id: str, key: str, loaded: Any
-) -> None:
-    found, stored = await state.try_load_state(actor_type, actor_id, key)
-    if (stored if found else None) != loaded:
-        STALE_TURNS.labels(actor_type).inc()
-        log.warning("actor state changed during the turn", actor_type=actor_type, actor_id=actor_id)
-        raise StaleTurn(f"{actor_type}/{actor_id} was saved by another activation")
+async def still_current(state: ActorState, key: str, loaded: Any) -> None:
+    if await state.load(key) != loaded:
+        STALE_TURNS.labels(state.actor_type).inc()
+        log.warning(
+            "actor state changed during the turn",
+            actor_type=state.actor_type,
+            actor_id=state.actor_id,
+        )
+        raise StaleTurn(f"{state.actor_type}/{state.actor_id} was saved by another activation")

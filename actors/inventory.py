@@ -12,13 +12,13 @@ from typing import Any
 
 from dapr.actor import Actor, ActorId, ActorInterface, Remindable, actormethod
 from dapr.actor.runtime.context import ActorRuntimeContext
-from dapr.actor.runtime.state_change import ActorStateChange, StateChangeKind
 
 from actors.guard import still_current
 from actors.messages import ItemDefinition, ItemView, OrderRef, Reservation, Restock
 from actors.outbox import Outbox
 from actors.outcome import Outcome, refusal, succeeded
-from actors.turns import in_turn
+from actors.state import ActorState
+from actors.turns import answered_in_turn, in_turn
 from common.events import EventDocument, Publisher, new_event
 from domain.catalog import Item
 from domain.errors import Conflict, DomainError, NotFound
@@ -75,12 +75,11 @@ class Inventory(Actor, InventoryInterface, Remindable):
         # State goes straight to the sidecar, not through the SDK's state manager: that one
         # caches every key read for the life of the activation and reads a new key twice
         # before writing it.
-        self._state = ctx.state_provider
-        self._type = ctx.actor_type_info.type_name
+        self._state = ActorState(ctx, actor_id.id)
         self._stored: dict[str, Any] | None = None
         self._sweep_armed = False
 
-    @in_turn
+    @answered_in_turn
     async def create(self, request: ItemDefinition) -> Outcome:
         try:
             wanted = Item.create(
@@ -100,29 +99,29 @@ class Inventory(Actor, InventoryInterface, Remindable):
             return succeeded(item_view(existing))
         return refusal(Conflict(f"item {self.id.id} exists with another name or price"))
 
-    @in_turn
+    @answered_in_turn
     async def get(self) -> Outcome:
         item, _ = await self._load()
         return succeeded(item_view(item) if item else None)
 
-    @in_turn
+    @answered_in_turn
     async def reserve(self, request: Reservation) -> Outcome:
         order_id, quantity = request["order_id"], request["quantity"]
         return await self._change(
             order_record(order_id), lambda item: item.stock.reserve(order_id, quantity)
         )
 
-    @in_turn
+    @answered_in_turn
     async def release(self, request: OrderRef) -> Outcome:
         order_id = request["order_id"]
         return await self._change(order_record(order_id), lambda item: item.stock.release(order_id))
 
-    @in_turn
+    @answered_in_turn
     async def commit(self, request: OrderRef) -> Outcome:
         order_id = request["order_id"]
         return await self._change(order_record(order_id), lambda item: item.stock.commit(order_id))
 
-    @in_turn
+    @answered_in_turn
     async def restock(self, request: Restock) -> Outcome:
         quantity, ref = request["quantity"], request["ref"]
         return await self._change(
@@ -175,15 +174,15 @@ class Inventory(Actor, InventoryInterface, Remindable):
         memory while the actor is active (one activation at a time owns them); records are
         read when needed, so memory does not grow with the orders a SKU has seen."""
         if self._stored is None:
-            found, stored = await self._state.try_load_state(self._type, self.id.id, STATE_KEY)
-            if not found:
+            stored = await self._state.load(STATE_KEY)
+            if stored is None:
                 return None, 0
             self._stored = stored
             self._outbox.load(stored.get("outbox", []))
         loaded = {}
         for name in records:
-            found, value = await self._state.try_load_state(self._type, self.id.id, name)
-            if found:
+            value = await self._state.load(name)
+            if value is not None:
                 loaded[name] = value
         item = self._stored["item"]
         stock = {**item["stock"], "records": loaded}
@@ -216,12 +215,8 @@ class Inventory(Actor, InventoryInterface, Remindable):
         records = document["stock"].pop("records")
         outbox = self._outbox.to_store(events)
         stored = {"item": document, "version": version, "outbox": outbox}
-        changes = [
-            ActorStateChange(name, value, StateChangeKind.update)
-            for name, value in [(STATE_KEY, stored), *records.items()]
-        ]
         loaded, self._stored = self._stored, None  # until the transaction is known to have landed
-        await still_current(self._state, self._type, self.id.id, STATE_KEY, loaded)
-        await self._state.save_state(self._type, self.id.id, changes)
+        await still_current(self._state, STATE_KEY, loaded)
+        await self._state.save({STATE_KEY: stored, **records})
         self._stored = stored
         self._outbox.saved(outbox)

@@ -13,14 +13,14 @@ from typing import Any, cast
 
 from dapr.actor import Actor, ActorId, ActorInterface, Remindable, actormethod
 from dapr.actor.runtime.context import ActorRuntimeContext
-from dapr.actor.runtime.state_change import ActorStateChange, StateChangeKind
 
 from actors.guard import still_current
 from actors.messages import CancelOrder, ConfirmOrder, OrderView, Payment, PlaceOrder
 from actors.metrics import order_stored
 from actors.outbox import Outbox
 from actors.outcome import Outcome, refusal, succeeded
-from actors.turns import in_turn
+from actors.state import ActorState
+from actors.turns import answered_in_turn, in_turn
 from common.events import EventDocument, Publisher, new_event
 from domain import order as model
 from domain.errors import Conflict, DomainError, NotFound
@@ -69,12 +69,11 @@ class Order(Actor, OrderInterface, Remindable):
         super().__init__(ctx, actor_id)
         self._outbox = Outbox(events, TOPIC)
         self._keep_saga, self._saga_watch = keep_saga, saga_watch
-        self._state = ctx.state_provider
-        self._type = ctx.actor_type_info.type_name
+        self._state = ActorState(ctx, actor_id.id)
         self._stored: dict[str, Any] | None = None
         self._legacy: dict[str, Any] | None = None
 
-    @in_turn
+    @answered_in_turn
     async def place(self, request: PlaceOrder) -> Outcome:
         lines = [model.OrderLine(**line) for line in request["lines"]]
         existing = await self._load()
@@ -123,16 +122,16 @@ class Order(Actor, OrderInterface, Remindable):
             await self._write(order, [])
         await self.unregister_reminder(SAGA_WATCH)
 
-    @in_turn
+    @answered_in_turn
     async def get(self) -> Outcome:
         order = await self._load()
         return succeeded(order_view(order) if order else None)
 
-    @in_turn
+    @answered_in_turn
     async def confirm(self, request: ConfirmOrder) -> Outcome:
         return await self._transition(lambda order: order.confirm(request["at"]))
 
-    @in_turn
+    @answered_in_turn
     async def cancel(self, request: CancelOrder) -> Outcome:
         return await self._transition(lambda order: order.cancel(request["reason"], request["at"]))
 
@@ -158,8 +157,8 @@ class Order(Actor, OrderInterface, Remindable):
 
     async def _load(self) -> model.Order | None:
         if self._stored is None:
-            found, stored = await self._state.try_load_state(self._type, self.id.id, STATE_KEY)
-            if not found:
+            stored = await self._state.load(STATE_KEY)
+            if stored is None:
                 return None
             # State written before the outbox held the order itself at the top level.
             self._legacy = None if "order" in stored else stored
@@ -186,8 +185,7 @@ class Order(Actor, OrderInterface, Remindable):
         # Forgotten until the transaction is known to have landed: a caller's retry must find
         # the state as stored, so it saves (and announces) the change again.
         loaded, self._stored = self._stored, None
-        await still_current(self._state, self._type, self.id.id, STATE_KEY, self._raw(loaded))
-        change = ActorStateChange(STATE_KEY, stored, StateChangeKind.update)
-        await self._state.save_state(self._type, self.id.id, [change])
+        await still_current(self._state, STATE_KEY, self._raw(loaded))
+        await self._state.save({STATE_KEY: stored})
         self._stored = stored
         self._outbox.saved(outbox)

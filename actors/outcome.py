@@ -2,6 +2,9 @@
 
 A refusal is an expected answer, not a failure of the call: returning it keeps the runtime
 from logging it as an error, and lets the caller map it (to a 409, or a saga's compensation).
+One name is not the domain's: `Unavailable`, the actor's state could not be read or saved.
+The caller gets it as `ActorUnavailable`, not `Refused`, so nothing that handles the domain's
+answers takes it for one; it says "try again" (a 503, a retried activity or event).
 """
 
 from typing import Any, Literal, TypedDict
@@ -21,6 +24,7 @@ class RefusedOutcome(TypedDict):
 
 
 Outcome = Succeeded | RefusedOutcome
+UNAVAILABLE = "Unavailable"
 
 
 class Refused(Exception):
@@ -32,6 +36,11 @@ class Refused(Exception):
 
     def is_a(self, *kinds: type[DomainError]) -> bool:
         return self.error in {kind.__name__ for kind in kinds}
+
+
+class ActorUnavailable(Exception):
+    """Raised on the caller's side when the actor could not read or save its state; the same
+    call may be tried again (actor methods are idempotent on the caller's key)."""
 
 
 def succeeded(value: Any) -> Succeeded:
@@ -46,7 +55,13 @@ def refusal(error: DomainError) -> RefusedOutcome:
     return refused(type(error).__name__, str(error))
 
 
+def unavailable(detail: str) -> RefusedOutcome:
+    return refused(UNAVAILABLE, detail)
+
+
 def unwrap(outcome: Outcome) -> Any:
     if not outcome["ok"]:
+        if outcome["error"] == UNAVAILABLE:
+            raise ActorUnavailable(outcome["detail"])
         raise Refused(outcome["error"], outcome["detail"])
     return outcome["value"]

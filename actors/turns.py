@@ -9,6 +9,8 @@ app has not finished yet. Only non-reentrant actors may use it: a call back into
 actor from inside its turn would wait for itself.
 
 An actor that publishes after its turn (`PublishesAfterTurn`) is told when the turn is over.
+A method that answers an `Outcome` runs in `answered_in_turn`: the same turn, and an answer
+even when the sidecar failed it.
 """
 
 import asyncio
@@ -17,10 +19,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, runtime_checkable
 from weakref import WeakValueDictionary
 
+import httpx
 import structlog
 from dapr.actor import Actor
 
 from actors.metrics import ACTOR_TURNS_OVERLAPPED
+from actors.outcome import Outcome, unavailable
 
 log = structlog.get_logger(__name__)
 A = TypeVar("A", bound=Actor)
@@ -60,3 +64,35 @@ def in_turn(
                 actor.turn_ended()
 
     return run
+
+
+def answered_in_turn(
+    method: Callable[Concatenate[A, P], Coroutine[Any, Any, Outcome]],
+) -> Callable[Concatenate[A, P], Coroutine[Any, Any, Outcome]]:
+    """`in_turn` for a method that answers an Outcome. A call to the sidecar that failed in
+    the turn (the state or a reminder not read or saved: the store failed, the sidecar did not
+    answer or no longer hosts the actor) is answered `unavailable`, which callers retry or
+    pass on as a 503; raised, it would reach them as daprd's 500, which says nothing."""
+
+    @functools.wraps(method)
+    async def answer(actor: A, /, *args: P.args, **kwargs: P.kwargs) -> Outcome:
+        try:
+            return await method(actor, *args, **kwargs)
+        except httpx.HTTPError as error:
+            actor_type, actor_id = actor.runtime_ctx.actor_type_info.type_name, actor.id.id
+            log.warning(
+                "actor state unavailable",
+                actor_type=actor_type,
+                actor_id=actor_id,
+                error=_described(error),
+            )
+            return unavailable(f"{actor_type} {actor_id} could not read or save its state.")
+
+    return in_turn(answer)
+
+
+def _described(error: httpx.HTTPError) -> str:
+    if isinstance(error, httpx.HTTPStatusError):
+        response = error.response
+        return f"{response.status_code} from {error.request.url.path}: {response.text[:500]}"
+    return f"{type(error).__name__}: {error}"

@@ -1,10 +1,13 @@
 """Starting, keeping, cancelling and reading checkout sagas; one saga per order id."""
 
+import asyncio
 import json
 from typing import Any, Literal, Protocol
 
+import grpc
 import structlog
 from dapr.ext.workflow import WorkflowState, WorkflowStatus
+from grpc.aio import AioRpcError
 
 from actors.messages import OrderView, Payment
 from app.metrics import SAGAS_REVIVED
@@ -18,6 +21,12 @@ WAKE_EVENT = "wake"
 FINISHED = (WorkflowStatus.COMPLETED, WorkflowStatus.FAILED, WorkflowStatus.TERMINATED)
 
 SagaKept = Literal["running", "started", "woken", "restarted"]
+# A saga's state is several keys. On a store without snapshot reads (Redis) daprd may read
+# them across a save of the saga and refuse the mix ("inbox key ... missing from state
+# store"); a read a moment later sees one state.
+READ_ATTEMPTS = 3
+READ_BACKOFF_SECONDS = 0.05
+TRANSIENT_READ_CODES = {grpc.StatusCode.UNKNOWN, grpc.StatusCode.UNAVAILABLE}
 
 
 class Sagas(Protocol):
@@ -49,17 +58,31 @@ def saga_input(order: OrderView, payment: Payment) -> CheckoutInput:
     }
 
 
+async def read_saga(sagas: Sagas, order_id: str, *, fetch_payloads: bool) -> WorkflowState | None:
+    """The saga's state, read again when the sidecar failed the read for a reason that
+    passes; the last attempt's error is raised (the API answers it 503)."""
+    for attempt in range(1, READ_ATTEMPTS):
+        try:
+            return await sagas.get_workflow_state(order_id, fetch_payloads=fetch_payloads)
+        except AioRpcError as error:
+            if error.code() not in TRANSIENT_READ_CODES:
+                raise
+            log.info("saga read again", order_id=order_id, error=error.details())
+            await asyncio.sleep(READ_BACKOFF_SECONDS * attempt)
+    return await sagas.get_workflow_state(order_id, fetch_payloads=fetch_payloads)
+
+
 async def start_saga(sagas: Sagas, order_id: str, saga: CheckoutInput, *, may_exist: bool) -> bool:
     """Schedules the saga unless one exists for the order (looked up only when the order id
     can repeat); a racing duplicate is harmless because the saga's first step stops when the
     order is no longer pending. True when this call scheduled it. A saga that exists but
     does not run is for the Order actor's saga watch to revive (`keep_saga`)."""
-    if may_exist and await sagas.get_workflow_state(order_id, fetch_payloads=False) is not None:
+    if may_exist and await read_saga(sagas, order_id, fetch_payloads=False) is not None:
         return False
     try:
         await sagas.schedule_new_workflow(checkout, input=saga, instance_id=order_id)
     except Exception:
-        if await sagas.get_workflow_state(order_id, fetch_payloads=False) is None:
+        if await read_saga(sagas, order_id, fetch_payloads=False) is None:
             raise
         log.info("saga started by a concurrent request", order_id=order_id)
         return False
@@ -70,7 +93,7 @@ async def keep_saga(sagas: Sagas, order: OrderView, payment: Payment) -> SagaKep
     """The Order actor's saga watch, a while after the order was placed: makes sure a saga
     drives the still pending order, whatever died on the way, and says what that took."""
     order_id = order["id"]
-    state = await sagas.get_workflow_state(order_id, fetch_payloads=False)
+    state = await read_saga(sagas, order_id, fetch_payloads=False)
     kept: SagaKept = "running"
     if state is None:
         started = await start_saga(sagas, order_id, saga_input(order, payment), may_exist=False)
@@ -108,7 +131,7 @@ async def payment_confirmed(sagas: Sagas, order_id: str, charge_id: str) -> None
 
 
 async def saga_view(sagas: Sagas, order_id: str) -> dict[str, Any] | None:
-    state = await sagas.get_workflow_state(order_id, fetch_payloads=True)
+    state = await read_saga(sagas, order_id, fetch_payloads=True)
     if state is None:
         return None
     progress = json.loads(state.serialized_custom_status or "{}")

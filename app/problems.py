@@ -1,14 +1,15 @@
 """The one place where the `orders` service's own errors become problem documents: domain
-refusals, authentication and rate limits (the shared ones are in common.problems)."""
+refusals, an actor that could not reach its state, authentication and rate limits (the shared
+ones are in common.problems)."""
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from actors.outcome import Refused
+from actors.outcome import ActorUnavailable, Refused
 from app.auth.errors import AuthError, EmailTaken, Forbidden, NotAuthenticated, WeakPassword
 from app.perimeter.rate_limits import RateLimited
 from app.time_index import InvalidCursor
-from common.problems import install_problem_handlers, problem
+from common.problems import install_problem_handlers, problem, unavailable
 from domain.errors import DomainError
 
 # Domain refusals by name; anything unnamed is a conflict.
@@ -28,6 +29,11 @@ async def _refused(_request: Request, exc: Exception) -> JSONResponse:
     else:
         error, detail = type(exc).__name__, str(exc)
     return problem(STATUS_OF_REFUSAL.get(error, DEFAULT_REFUSAL_STATUS), detail, error=error)
+
+
+async def _actor_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    """Transient like a sidecar that did not answer: the same request may be sent again."""
+    return unavailable(str(exc))
 
 
 async def _auth_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -55,5 +61,6 @@ def install_orders_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidCursor, _invalid_cursor)
     app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(Refused, _refused)
+    app.add_exception_handler(ActorUnavailable, _actor_unavailable)
     app.add_exception_handler(DomainError, _refused)
     app.add_exception_handler(AuthError, _auth_error)

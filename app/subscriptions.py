@@ -1,9 +1,10 @@
 """Event subscribers: read models from our own events, restocks from the warehouse.
 
 Every delivery is read with the CloudEvents SDK (structured or binary mode). A handler answers
-SUCCESS, RETRY (an exception: the sidecar retries per the resiliency policy) or DROP for an
-event that can never succeed; the sidecar forwards dropped events to the dead-letter topic,
-whose handler keeps them for a person to look at.
+SUCCESS, RETRY (an exception, or the 503 that an unavailable actor or sidecar is answered
+with: the sidecar retries per the resiliency policy) or DROP for an event that can never
+succeed; the sidecar forwards dropped events to the dead-letter topic, whose handler keeps
+them for a person to look at.
 
 Each consumer is idempotent on the key of what happened, not on the transport's event id: a
 restock on its shipment, an order or item document on its version.

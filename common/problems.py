@@ -1,10 +1,13 @@
 """RFC 7807 problem details: the shape of every error answer, and the handlers both apps share
-(HTTP errors, invalid requests, a sidecar that did not answer). Each app adds its own."""
+(HTTP errors, invalid requests, a sidecar that did not answer or failed a call). Each app adds
+its own."""
 
 from http import HTTPStatus
 from typing import Any
 
+import grpc
 import httpx
+from dapr.clients.exceptions import DaprInternalError
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -14,6 +17,16 @@ from starlette.exceptions import HTTPException
 PROBLEM_JSON = "application/problem+json"
 # How long a client should wait before trying again after a dependency did not answer.
 RETRY_AFTER_SECONDS = 2
+# What the sidecar's gRPC API answers when a component failed (a store refused a write, a
+# workflow read met a save half-way) or the sidecar could not serve the call just now.
+TRANSIENT_GRPC_CODES = {
+    grpc.StatusCode.UNKNOWN,
+    grpc.StatusCode.INTERNAL,
+    grpc.StatusCode.UNAVAILABLE,
+    grpc.StatusCode.DEADLINE_EXCEEDED,
+    grpc.StatusCode.RESOURCE_EXHAUSTED,
+    grpc.StatusCode.ABORTED,
+}
 
 
 def problem(status: int, detail: str | None = None, **extensions: Any) -> JSONResponse:
@@ -56,12 +69,24 @@ async def _sidecar_unavailable(_request: Request, exc: Exception) -> JSONRespons
     return unavailable(f"A dependency did not answer: {type(exc).__name__}.")
 
 
+async def _sidecar_failed(_request: Request, exc: Exception) -> JSONResponse:
+    """A gRPC call to the sidecar failed (the SDK raises the RpcError, or wraps it)."""
+    cause = exc if isinstance(exc, grpc.RpcError) else exc.__cause__
+    code = getattr(cause, "code", None)
+    status = code() if callable(code) else None
+    if status in TRANSIENT_GRPC_CODES:
+        return unavailable(f"A dependency failed the call: {status.name}.")
+    return problem(500, "A dependency refused the call.")
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(TimeoutError, _sidecar_unavailable)
     app.add_exception_handler(httpx.TimeoutException, _sidecar_unavailable)
     app.add_exception_handler(httpx.TransportError, _sidecar_unavailable)
+    app.add_exception_handler(grpc.RpcError, _sidecar_failed)
+    app.add_exception_handler(DaprInternalError, _sidecar_failed)
 
 
 def documented_problems(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from dapr.ext.fastapi import DaprActor
 from fastapi.testclient import TestClient
 
+from actors.clients import InventoryActors
 from app.auth.passwords import Passwords
 from app.auth.revocations import Revocations
 from app.auth.service import Authenticator
@@ -64,6 +65,9 @@ class World:
 
     store: MemoryDocuments = field(default_factory=MemoryDocuments)
     inventory: FakeInventory = field(default_factory=FakeInventory)
+    # The real Inventory actors (over an in-memory sidecar) in place of the fake, for a test
+    # about what they answer.
+    real_inventory: InventoryActors | None = None
     orders: FakeOrders = field(default_factory=FakeOrders)
     sagas: FakeSagas = field(default_factory=FakeSagas)
     readiness: FakeReadiness = field(default_factory=FakeReadiness)
@@ -95,7 +99,7 @@ def in_process(world: World, orders_settings: OrdersSettings) -> TestClient:
         yield Services(
             settings=chosen.service,
             readiness=world.readiness,
-            inventory=world.inventory,
+            inventory=world.real_inventory or world.inventory,
             orders=world.orders,
             sagas=world.sagas,
             read_models=ReadModels(store),

@@ -4,8 +4,12 @@ one mapping, an unreachable sidecar as 503 with Retry-After, unknown routes as p
 import httpx
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import World
+from actors.clients import InventoryClient
+from app.checkout import READ_ATTEMPTS
+from tests.api.conftest import ADMIN, World, in_process, settings, sign_in
+from tests.api.test_auth_rules import place
 from tests.api.test_validation import ITEM, assert_problem
+from tests.fakes.actors import Events, InventoryInMemory, MemorySidecar, store_error
 
 
 def test_an_item_created_again_is_a_replay_and_another_definition_a_conflict(
@@ -47,6 +51,41 @@ def test_a_sidecar_that_does_not_answer_is_503_with_retry_after(
 
     assert_problem(response, 503)
     assert int(response.headers["retry-after"]) >= 1
+
+
+def test_an_actor_whose_store_failed_is_503_with_retry_after_and_the_retry_restocks() -> None:
+    """The real Inventory actor, its state save failed by the store (issue #24's path)."""
+    sidecar = MemorySidecar()
+    world = World(real_inventory=InventoryClient(InventoryInMemory(sidecar, Events())))
+    with in_process(world, settings()) as api:
+        admin = sign_in(api, *ADMIN)
+        assert api.post("/api/v1/items", json=ITEM, headers=admin).status_code == 201
+        sidecar.failing_saves, sidecar.save_failure = 1, store_error(500)
+        restock = {"quantity": 3}
+        failed = api.post("/api/v1/items/tea/restock", json=restock, headers=admin)
+        retried = api.post("/api/v1/items/tea/restock", json=restock, headers=admin)
+
+    assert_problem(failed, 503)
+    assert int(failed.headers["retry-after"]) >= 1
+    assert retried.status_code == 200
+    assert retried.json()["available"] == 5 + 3
+
+
+def test_a_saga_read_that_met_a_save_is_read_again_and_one_that_keeps_failing_is_503(
+    api: TestClient, world: World, admin: dict[str, str], customer: dict[str, str]
+) -> None:
+    api.post("/api/v1/items", json=ITEM, headers=admin)
+    order_id = place(api, customer)
+    saga = f"/api/v1/orders/{order_id}/saga"
+
+    world.sagas.failing_reads = READ_ATTEMPTS - 1
+    read_again = api.get(saga, headers=customer)
+    world.sagas.failing_reads = READ_ATTEMPTS
+    failed = api.get(saga, headers=customer)
+
+    assert read_again.status_code == 200, read_again.text
+    assert_problem(failed, 503)
+    assert int(failed.headers["retry-after"]) >= 1
 
 
 def test_readiness_follows_each_dependency(api: TestClient, world: World) -> None:

@@ -5,6 +5,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 
 from devstack.stack import RunningApp
 from tests.e2e.api import sidecar_async_client
@@ -65,6 +66,39 @@ def test_restock_is_idempotent_on_the_idempotency_key(orders_api: httpx.Client) 
     again = orders_api.post(f"/api/v1/items/{sku}/restock", json={"quantity": 4}, headers=key)
 
     assert first.json()["available"] == again.json()["available"] == 5
+
+
+# Keys the actor names a restock's record after, holding what JSON must escape (a quote, a
+# backslash, a tab) or would read as another character (issue #24: the fuzzer's key with a
+# quote made the actor's state transaction malformed, and the client got a bare 500).
+AWKWARD_KEYS = ['a "quoted" key', "back\\slash", "tab\there", "u\\u0041x", 'e\\"q']
+
+
+@pytest.mark.parametrize("key", AWKWARD_KEYS)
+def test_a_restock_key_that_json_must_escape_restocks(orders_api: httpx.Client, key: str) -> None:
+    sku = new_item(orders_api, stock=0)["sku"]
+
+    answer = orders_api.post(
+        f"/api/v1/items/{sku}/restock", json={"quantity": 7}, headers={"Idempotency-Key": key}
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["available"] == 7
+
+
+def test_a_restock_record_is_read_back_under_the_name_it_was_saved_by(
+    orders_api: httpx.Client, orders_sidecar: httpx.Client
+) -> None:
+    """A shipment delivered twice reaches the actor twice: the second must find the record
+    the first saved, even when the shipment id holds what JSON reads as an escape."""
+    sku = new_item(orders_api, stock=0)["sku"]
+    restock = {"quantity": 3, "ref": "shipment:u\\u0041x"}
+
+    for _ in range(2):
+        response = orders_sidecar.put(f"/v1.0/actors/Inventory/{sku}/method/Restock", json=restock)
+        assert response.json()["ok"], response.text
+
+    assert orders_api.get(f"/api/v1/items/{sku}").json()["available"] == 3
 
 
 def test_concurrent_reservations_never_oversell(

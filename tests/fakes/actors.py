@@ -6,8 +6,10 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from dapr.actor import ActorId
 from dapr.actor.runtime._type_information import ActorTypeInformation
+from dapr.actor.runtime._type_utils import get_dispatchable_attrs
 from dapr.actor.runtime.context import ActorRuntimeContext
 
 from actors.inventory import Inventory
@@ -28,6 +30,8 @@ class MemorySidecar:
         self.state: dict[tuple[str, str, str], bytes] = {}
         self.reminders: dict[tuple[str, str, str], bytes] = {}
         self.failing_saves = 0
+        # What a failing save raises; the app's real client raises httpx errors.
+        self.save_failure: Exception = SaveFailed("the sidecar went away")
 
     async def get_state(self, actor_type: str, actor_id: str, name: str) -> bytes:
         await asyncio.sleep(0)
@@ -37,7 +41,7 @@ class MemorySidecar:
         await asyncio.sleep(0)
         if self.failing_saves:
             self.failing_saves -= 1
-            raise SaveFailed("the sidecar went away")
+            raise self.save_failure
         for operation in json.loads(data):
             request = operation["request"]
             self.state[actor_type, actor_id, request["key"]] = json.dumps(request["value"]).encode()
@@ -96,3 +100,27 @@ async def after_turns() -> None:
     """Lets the publishes that the actors start after their turns run."""
     for _ in range(20):
         await asyncio.sleep(0)
+
+
+class InventoryInMemory:
+    """An `ActorInvoker` for the Inventory actors over a MemorySidecar: each call activates the
+    actor and dispatches by method name, and the outcome crosses JSON, as through daprd."""
+
+    def __init__(self, sidecar: MemorySidecar, events: Events) -> None:
+        self.sidecar, self.events = sidecar, events
+        self._methods = get_dispatchable_attrs(Inventory)
+
+    async def invoke(self, actor_type: str, actor_id: str, method: str, request: Any) -> Any:
+        assert actor_type == "Inventory", actor_type
+        actor = activate_inventory(self.sidecar, self.events, actor_id)
+        call = getattr(actor, self._methods[method]["method_name"])
+        outcome = await (call() if request is None else call(request))
+        return json.loads(json.dumps(outcome))
+
+
+def store_error(status: int = 500) -> httpx.HTTPStatusError:
+    """What the app's sidecar client raises when daprd answers a state call with `status`."""
+    request = httpx.Request("PUT", "http://127.0.0.1:3500/v1.0/actors/Inventory/tea/state")
+    body = {"errorCode": "ERR_ACTOR_STATE_TRANSACTION_SAVE", "message": "the store failed"}
+    response = httpx.Response(status, json=body, request=request)
+    return httpx.HTTPStatusError(f"{status} from the sidecar", request=request, response=response)

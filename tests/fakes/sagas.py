@@ -5,8 +5,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import grpc
 from dapr.ext.workflow import WorkflowState, WorkflowStatus
 from dapr.ext.workflow._durabletask import client
+from grpc.aio import AioRpcError, Metadata
+
+# What daprd answered a state read that met a save of the saga half-way (on Redis).
+TORN_READ = "inbox key 'inbox-000000' declared in metadata (inboxLength=1) but missing"
 
 
 @dataclass
@@ -16,6 +21,8 @@ class FakeSagas:
     calls: list[tuple[str, ...]] = field(default_factory=list)
     inputs: dict[str, Any] = field(default_factory=dict)
     events: list[tuple[str, str, Any]] = field(default_factory=list)
+    # This many state reads fail first, as the workflow client raises it.
+    failing_reads: int = 0
 
     async def schedule_new_workflow(
         self, workflow: Any, *, input: Any = None, instance_id: str | None = None
@@ -31,6 +38,9 @@ class FakeSagas:
     async def get_workflow_state(
         self, instance_id: str, *, fetch_payloads: bool = True
     ) -> WorkflowState | None:
+        if self.failing_reads:
+            self.failing_reads -= 1
+            raise AioRpcError(grpc.StatusCode.UNKNOWN, Metadata(), Metadata(), TORN_READ)
         status = self.statuses.get(instance_id)
         if status is None:
             return None
