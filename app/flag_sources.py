@@ -78,7 +78,7 @@ class Outage:
         if not self._down:
             self._down = True
             self._log.warning(
-                f"{self._what} failed; flags keep their last values", error=repr(error)
+                f"{self._what} failed; flags keep their last values", error=_describe(error)
             )
 
     def ok(self) -> None:
@@ -97,18 +97,12 @@ class ConfigurationStore:
         outage = Outage(f"following the configuration store {self._store!r}")
         resync = asyncio.create_task(self._resync(flags))
         try:
-            async with grpc.aio.insecure_channel(self._sidecar.settings.grpc_address) as channel:
-                subscribe: Subscribe = channel.unary_stream(
-                    SUBSCRIBE,
-                    request_serializer=SubscribeConfigurationRequest.SerializeToString,
-                    response_deserializer=SubscribeConfigurationResponse.FromString,
-                )
-                while True:
-                    try:
-                        await self._subscribe(subscribe, flags, outage)
-                    except grpc.RpcError as error:
-                        outage.failed(error)
-                    await asyncio.sleep(self._settings.retry_seconds)
+            while True:
+                try:
+                    await self._subscribe(flags, outage)
+                except grpc.RpcError as error:
+                    outage.failed(error)
+                await asyncio.sleep(self._settings.retry_seconds)
         finally:
             resync.cancel()
 
@@ -117,20 +111,24 @@ class ConfigurationStore:
         found = {key: item.value for key, item in response.items.items()}
         return {key: found.get(key, "") for key in FLAG_KEYS}
 
-    async def _subscribe(self, subscribe: Subscribe, flags: Flags, outage: Outage) -> None:
-        """Until the stream ends: daprd answers the subscription's id once it stands, so a
-        read after it misses no change."""
+    async def _subscribe(self, flags: Flags, outage: Outage) -> None:
+        """Until the stream ends. daprd answers the subscription's id once it stands, so a
+        read after it misses no change. A channel per subscription: one that lost its sidecar
+        would wait out gRPC's reconnect backoff, which grows to minutes."""
         request = SubscribeConfigurationRequest(store_name=self._store, keys=list(FLAG_KEYS))
-        stream = subscribe(request, metadata=self._metadata)
-        try:
+        async with grpc.aio.insecure_channel(self._sidecar.settings.grpc_address) as channel:
+            subscribe: Subscribe = channel.unary_stream(
+                SUBSCRIBE,
+                request_serializer=SubscribeConfigurationRequest.SerializeToString,
+                response_deserializer=SubscribeConfigurationResponse.FromString,
+            )
+            stream = subscribe(request, metadata=self._metadata)
             if not isinstance(await stream.read(), SubscribeConfigurationResponse):
-                return  # EOF
+                return  # the stream ended before it stood
             flags.apply(await self.read())
             outage.ok()
             while isinstance(update := await stream.read(), SubscribeConfigurationResponse):
                 flags.apply({key: item.value for key, item in update.items.items()})
-        finally:
-            stream.cancel()
 
     async def _resync(self, flags: Flags) -> None:
         while True:
@@ -172,6 +170,12 @@ class StatePolling:
             item.key.removeprefix(STATE_PREFIX): state_text(item.data) for item in response.items
         }
         return {key: found.get(key, "") for key in FLAG_KEYS}
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, grpc.aio.AioRpcError):
+        return f"{error.code().name}: {error.details()}"
+    return repr(error)
 
 
 def state_text(data: bytes | str) -> str:
