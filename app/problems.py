@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from actors.outcome import ActorUnavailable, Refused
 from app.auth.errors import AuthError, EmailTaken, Forbidden, NotAuthenticated, WeakPassword
+from app.flags import TooManyItems
 from app.perimeter.rate_limits import RateLimited
 from app.time_index import InvalidCursor
 from common.problems import install_problem_handlers, problem, unavailable
@@ -52,6 +53,11 @@ async def _rate_limited(_request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def _too_many_items(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TooManyItems)
+    return problem(422, str(exc), error="TooManyItems", max_items_per_order=exc.limit)
+
+
 async def _invalid_cursor(_request: Request, exc: Exception) -> JSONResponse:
     return problem(422, str(exc))
 
@@ -59,6 +65,7 @@ async def _invalid_cursor(_request: Request, exc: Exception) -> JSONResponse:
 def install_orders_problem_handlers(app: FastAPI) -> None:
     install_problem_handlers(app)
     app.add_exception_handler(InvalidCursor, _invalid_cursor)
+    app.add_exception_handler(TooManyItems, _too_many_items)
     app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(Refused, _refused)
     app.add_exception_handler(ActorUnavailable, _actor_unavailable)

@@ -24,6 +24,19 @@ class AppSettings(BaseSettings):
     low_stock_digest_schedule: str = Field("@daily", min_length=1)
 
 
+class FlagSettings(BaseSettings):
+    """How feature flags are followed (app/flag_sources.py); FLAGS_ prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="FLAGS_", extra="ignore")
+
+    # Without a configuration store: how often the state store is read.
+    poll_seconds: float = Field(2.0, gt=0, le=60)
+    # With one: how often the subscription is backed by a full read (a change the store's
+    # notification lost is caught within this), and the pause before subscribing again.
+    resync_seconds: float = Field(30.0, gt=0)
+    retry_seconds: float = Field(1.0, gt=0, le=60)
+
+
 class AuthSettings(BaseSettings):
     """Token lifetimes and the names of the secrets behind authentication; AUTH_ prefix."""
 
@@ -66,4 +79,5 @@ class OrdersSettings:
     service: AppSettings = field(default_factory=AppSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     perimeter: PerimeterSettings = field(default_factory=PerimeterSettings)
+    flags: FlagSettings = field(default_factory=FlagSettings)
     edge: EdgeSettings = field(default_factory=EdgeSettings)

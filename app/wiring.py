@@ -26,6 +26,8 @@ from app.auth.tokens import TokenSigner
 from app.auth.users import UserStore
 from app.checkout import keep_saga
 from app.digest import schedule_digest
+from app.flag_sources import follow_flags
+from app.flags import Flags
 from app.health import SidecarReadiness
 from app.perimeter.idempotency import IdempotencyStore
 from app.perimeter.rate_limits import RateLimits
@@ -77,8 +79,13 @@ async def sidecar_services(
             rate_limits=RateLimits(settings.perimeter, store),
             idempotency=IdempotencyStore(store, settings.perimeter.idempotency_key_seconds),
             notifications=NamedDocuments(sidecar.pooled, names.notifications),
+            flags=Flags(),
         )
         worker.start()
+        following = asyncio.create_task(
+            follow_flags(sidecar, names, settings.flags, services.flags), name="flags"
+        )
+        following.add_done_callback(_report_end)
         scheduling = asyncio.create_task(
             keep_trying(
                 partial(schedule_digest, sidecar.http, settings.service.low_stock_digest_schedule)
@@ -88,6 +95,7 @@ async def sidecar_services(
             yield services
         finally:
             scheduling.cancel()
+            following.cancel()
             # The SDK's async workflow client has no close (1.18.3): its channel ends with
             # the process.
             await worker.stop()
@@ -102,6 +110,12 @@ async def keep_trying(step: Callable[[], Awaitable[None]], pause: float = 5.0) -
         except (httpx.HTTPError, OSError) as error:
             log.warning("scheduling the low-stock digest failed; trying again: %s", error)
             await asyncio.sleep(pause)
+
+
+def _report_end(task: "asyncio.Task[None]") -> None:
+    """A background task that should run for the app's life ended: say so, with its error."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("%s stopped: %r", task.get_name(), error, exc_info=error)
 
 
 class Secrets:

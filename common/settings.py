@@ -36,6 +36,8 @@ class ComponentNames(BaseSettings):
     pubsub: str = "pubsub"
     secretstore: str = "secretstore"
     notifications: str = "notifications"
+    # Feature flags (Configuration API); a profile without one keeps them in `statestore`.
+    configstore: str = "configstore"
     payments_app_id: str = "payments"
     orders_app_id: str = "orders"
 

@@ -7,6 +7,7 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
+from devstack.configstore import prepare_postgres
 from devstack.engine import Container
 from devstack.images import PYTHON_IMAGE, SERVER_IMAGES
 from devstack.processes import free_port, wait_until
@@ -30,17 +31,20 @@ def start_container_servers(
     sink = [f"--volume={PROJECT_ROOT / 'devstack' / 'webhook_sink.py'}:/sink/webhook_sink.py:ro"]
     sink += ["--user=65532:65532", "--read-only", "--init", *data_access, PYTHON_IMAGE]
     sink += ["python3", "/sink/webhook_sink.py", "8080", "/dapr/.data/notifications", "0.0.0.0"]
-    secrets["notifications-url"] = "http://" + _start("webhook-sink", 8080, sink, network, run)
+    sink_address, _ = _start("webhook-sink", 8080, sink, network, run)
+    secrets["notifications-url"] = f"http://{sink_address}"
     redis = ["--read-only", SERVER_IMAGES["redis"], "redis-server", "--bind", "0.0.0.0"]
     redis += ["--requirepass", secrets["redis-password"], "--save", "", "--appendonly", "no"]
-    secrets["redis-host"] = _start("redis", 6379, redis, network, run)
+    secrets["redis-host"], _ = _start("redis", 6379, redis, network, run)
     if profile == "postgres":
         env = {"POSTGRES_USER": "dapr", "POSTGRES_PASSWORD": secrets["postgres-password"]}
-        address = _start("postgres", 5432, [SERVER_IMAGES["postgres"]], network, run, env)
-        host, port = address.split(":")
-        secrets["postgres-connection"] = (
-            f"host={host} port={port} user=dapr password={env['POSTGRES_PASSWORD']} dbname=postgres"
+        address, published = _start(
+            "postgres", 5432, [SERVER_IMAGES["postgres"]], network, run, env
         )
+        host, port = address.split(":")
+        login = f"user=dapr password={env['POSTGRES_PASSWORD']} dbname=postgres"
+        secrets["postgres-connection"] = f"host={host} port={port} {login}"
+        prepare_postgres(f"host=127.0.0.1 port={published} {login}")
     secrets_file.write_text(json.dumps(secrets, indent=2) + "\n")
 
 
@@ -51,8 +55,9 @@ def _start(
     network: str,
     run: Run,
     env: dict[str, str] | None = None,
-) -> str:
-    """Runs the server and returns where the stack's containers reach it (`name:port`)."""
+) -> tuple[str, int]:
+    """Runs the server; answers where the stack's containers reach it (`name:port`) and the
+    port it is published on at 127.0.0.1."""
     published = free_port()
     container = run(
         name,
@@ -60,7 +65,7 @@ def _start(
         env,
     )
     wait_until(lambda: _listens(published), what=name, timeout=SERVER_TIMEOUT, watch=[container])
-    return f"{container.container}:{port}"
+    return f"{container.container}:{port}", published
 
 
 def _listens(port: int) -> bool:

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from devstack.configstore import prepare_postgres
 from devstack.processes import ManagedProcess, free_port, wait_until
 from devstack.runfile import PROFILES
 from devstack.runtime import PROJECT_ROOT
@@ -56,6 +57,8 @@ def start_servers(
             secrets["postgres-connection"] = _start_postgres(
                 _postgres_folder(on_stop), secrets["postgres-password"], spawn
             )
+    if profile == "postgres":
+        prepare_postgres(secrets["postgres-connection"])
     secrets_file.write_text(json.dumps(secrets, indent=2) + "\n")
 
 

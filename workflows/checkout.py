@@ -132,6 +132,9 @@ def _charge(
         progress.end("failed", "declined")
         raise Cancelled("payment_declined", charged=True)
     if charge["status"] == "requires_action":
+        if order["payment_action_timeout_seconds"] <= 0:
+            progress.end("failed", "payments that wait for the customer are switched off")
+            raise Cancelled("payment_action_not_allowed", charged=True)
         progress.end("waiting", "the customer must confirm the payment")
         yield from _await_customer(ctx, progress, order, cancel)
         return

@@ -15,6 +15,7 @@ class CheckoutInput(TypedDict):
     total_cents: int
     currency: str
     payment_token: str
+    # How long a payment that needs the customer's action may wait; 0: it may not wait.
     payment_action_timeout_seconds: int
 
 

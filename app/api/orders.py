@@ -15,6 +15,7 @@ from actors.messages import OrderView as OrderDocument
 from app.api.deps import (
     CurrentUser,
     CustomerUser,
+    FlagsDep,
     InventoryDep,
     OrdersDep,
     Principal,
@@ -33,6 +34,7 @@ from app.api.models import (
     SagaView,
 )
 from app.checkout import request_cancel, saga_input, saga_view, start_saga
+from app.flags import enforce_max_items
 from app.read_models import ReadModels, catalog_key
 from domain.errors import InvalidOrder
 
@@ -57,10 +59,12 @@ async def place_order(
     orders: OrdersDep,
     sagas: SagasDep,
     settings: SettingsDep,
+    flags: FlagsDep,
     user: CustomerUser,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> OrderView:
+    enforce_max_items((line.quantity for line in body.lines), flags)
     now = datetime.now(UTC)
     order_id = new_order_id(now, user, idempotency_key)
     lines = await asyncio.gather(
@@ -69,7 +73,10 @@ async def place_order(
     payment: Payment = {
         "currency": settings.currency,
         "payment_token": body.payment_token,
-        "payment_action_timeout_seconds": settings.payment_action_timeout_seconds,
+        # 0: the saga does not wait for the customer (flag `payment_action_may_wait`).
+        "payment_action_timeout_seconds": (
+            settings.payment_action_timeout_seconds if flags.payment_action_may_wait else 0
+        ),
     }
     order = await orders.place(
         order_id,

@@ -28,6 +28,7 @@ from app.settings import AuthSettings, OrdersSettings, PerimeterSettings
 from common.memory_state import MemoryDocuments
 from common.settings import EdgeSettings
 from tests.fakes.catalog import FakeInventory, FakeOrders
+from tests.fakes.flags import FakeFlagStore
 from tests.fakes.sagas import FakeSagas
 
 APP_TOKEN = "the-token-the-sidecar-presents-to-the-app"
@@ -72,6 +73,7 @@ class World:
     sagas: FakeSagas = field(default_factory=FakeSagas)
     readiness: FakeReadiness = field(default_factory=FakeReadiness)
     notifications: SentDocuments = field(default_factory=SentDocuments)
+    flag_store: FakeFlagStore = field(default_factory=FakeFlagStore)
 
 
 def settings(**perimeter: object) -> OrdersSettings:
@@ -107,6 +109,7 @@ def in_process(world: World, orders_settings: OrdersSettings) -> TestClient:
             rate_limits=RateLimits(chosen.perimeter, store),
             idempotency=IdempotencyStore(store, chosen.perimeter.idempotency_key_seconds),
             notifications=world.notifications,
+            flags=world.flag_store.flags,
         )
 
     return TestClient(create_app(orders_settings, services), raise_server_exceptions=False)

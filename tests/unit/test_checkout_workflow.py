@@ -34,9 +34,9 @@ def world(**overrides: Any) -> World:
     return World(activities={**activities, **overrides}, events=events)
 
 
-def run(w: World) -> tuple[dict[str, Any], FakeWorkflowContext]:
+def run(w: World, order: dict[str, Any] = ORDER) -> tuple[dict[str, Any], FakeWorkflowContext]:
     ctx = FakeWorkflowContext()
-    result: dict[str, Any] = run_workflow(checkout, ctx, ORDER, w)
+    result: dict[str, Any] = run_workflow(checkout, ctx, order, w)
     return result, ctx
 
 
@@ -121,6 +121,20 @@ def test_a_payment_needing_action_times_out() -> None:
     result, ctx = run(w)
 
     assert result == {"status": "cancelled", "reason": "payment_timeout", "replayed": False}
+    assert ctx.activity_names()[2:] == COMPENSATION
+
+
+def test_a_payment_needing_action_that_may_not_wait_is_voided_at_once() -> None:
+    w = world(charge_payment={"charge_id": "c", "status": "requires_action"})
+    w.waits_win = True  # the customer would confirm: the saga does not wait for it
+
+    result, ctx = run(w, {**ORDER, "payment_action_timeout_seconds": 0})
+
+    assert result == {
+        "status": "cancelled",
+        "reason": "payment_action_not_allowed",
+        "replayed": False,
+    }
     assert ctx.activity_names()[2:] == COMPENSATION
 
 

@@ -48,7 +48,12 @@ def test_every_profile_carries_the_component_names_the_code_uses(profile: str) -
         for component in path.glob("*.yaml")
         if yaml.safe_load(component.read_text())["kind"] == "Component"
     ]
-    assert sorted(names) == sorted(["statestore", "pubsub", "secretstore", "notifications"])
+    wanted = ["statestore", "pubsub", "secretstore", "notifications"]
+    # The flags' configuration store, where the profile's server has one; without it the
+    # flags come from `statestore` (app/flag_sources.py).
+    if profile != "embedded":
+        wanted.append("configstore")
+    assert sorted(names) == sorted(wanted)
 
 
 def test_runtime_version_is_pinned_once() -> None:
