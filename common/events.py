@@ -60,12 +60,25 @@ def read_event(headers: Mapping[str, str], body: bytes) -> CloudEvent:
         }
         return CloudEvent(attributes, body)
     try:
+        _require_id(headers, body)
         event = from_http(HTTPMessage(dict(headers), body), _FORMAT, CloudEvent)
     except (BaseCloudEventException, ValueError, TypeError, KeyError) as error:
         raise InvalidEvent(str(error) or type(error).__name__) from error
     if not isinstance(event, CloudEvent):
         raise InvalidEvent(f"specversion {event.get_specversion()!r} is not 1.0")
     return event
+
+
+def _require_id(headers: Mapping[str, str], body: bytes) -> None:
+    """The SDK gives an event without an id a random one, as a producer would; a consumer
+    must refuse it instead, or a redelivered copy would look like a new event."""
+    if headers.get("content-type", "").startswith(CLOUDEVENTS_JSON):
+        document = json.loads(body)
+        present = isinstance(document, dict) and bool(document.get("id"))
+    else:
+        present = bool(headers.get("ce-id"))
+    if not present:
+        raise InvalidEvent("the event has no id")
 
 
 class Publisher(Protocol):

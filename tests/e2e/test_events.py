@@ -53,6 +53,23 @@ FORMS: dict[str, dict[str, Any]] = {
     "plain json, typed": {"metadata": {"cloudevent.type": RESTOCKED}},
     "plain json": {},
     "raw payload": {"metadata": {"rawPayload": "true"}},
+    # The publisher names the event's id, source and type, as another SDK's client does.
+    "plain json, attributes in metadata": {
+        "metadata": {
+            "cloudevent.id": "wh-event-1",
+            "cloudevent.source": "urn:warehouse:berlin",
+            "cloudevent.type": RESTOCKED,
+        }
+    },
+    "binary cloudevent": {
+        "content_type": "application/octet-stream",
+        "metadata": {
+            "ce_specversion": "1.0",
+            "ce_id": "wh-event-2",
+            "ce_source": "urn:warehouse:berlin",
+            "ce_type": RESTOCKED,
+        },
+    },
 }
 
 
