@@ -6,6 +6,7 @@ from typing import Protocol
 from actors.clients import InventoryActors, OrderActors
 from app.auth.service import Authenticator
 from app.checkout import Sagas
+from app.images import ItemImages
 from app.perimeter.idempotency import IdempotencyStore
 from app.perimeter.rate_limits import RateLimits
 from app.read_models import ReadModels
@@ -30,3 +31,4 @@ class Services:
     rate_limits: RateLimits
     idempotency: IdempotencyStore
     notifications: Notifications
+    images: ItemImages

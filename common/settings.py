@@ -36,6 +36,7 @@ class ComponentNames(BaseSettings):
     pubsub: str = "pubsub"
     secretstore: str = "secretstore"
     notifications: str = "notifications"
+    images: str = "images"
     payments_app_id: str = "payments"
     orders_app_id: str = "orders"
 

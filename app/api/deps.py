@@ -14,6 +14,7 @@ from actors.clients import InventoryActors, OrderActors
 from app.auth.errors import Forbidden, NotAuthenticated
 from app.auth.service import ADMIN, CUSTOMER, Authenticator, Principal
 from app.checkout import Sagas
+from app.images import ItemImages
 from app.read_models import ReadModels
 from app.services import Services
 from app.settings import AppSettings
@@ -42,6 +43,7 @@ InventoryDep = Annotated[InventoryActors, Depends(_service(lambda s: s.inventory
 OrdersDep = Annotated[OrderActors, Depends(_service(lambda s: s.orders))]
 SagasDep = Annotated[Sagas, Depends(_service(lambda s: s.sagas))]
 ReadModelsDep = Annotated[ReadModels, Depends(_service(lambda s: s.read_models))]
+ImagesDep = Annotated[ItemImages, Depends(_service(lambda s: s.images))]
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 BearerToken = Annotated[str | None, Depends(_bearer)]

@@ -18,6 +18,7 @@ from app.auth.revocations import Revocations
 from app.auth.service import Authenticator
 from app.auth.tokens import TokenSigner
 from app.auth.users import UserStore
+from app.images import ItemImages
 from app.main import create_app
 from app.perimeter.idempotency import IdempotencyStore
 from app.perimeter.rate_limits import RateLimits
@@ -26,6 +27,7 @@ from app.services import Services
 from app.settings import AuthSettings, OrdersSettings, PerimeterSettings
 from common.memory_state import MemoryDocuments
 from common.settings import EdgeSettings
+from tests.fakes.blobs import MemoryBlobs
 from tests.fakes.catalog import FakeInventory, FakeOrders
 from tests.fakes.sagas import FakeSagas
 
@@ -68,6 +70,7 @@ class World:
     sagas: FakeSagas = field(default_factory=FakeSagas)
     readiness: FakeReadiness = field(default_factory=FakeReadiness)
     notifications: SentDocuments = field(default_factory=SentDocuments)
+    blobs: MemoryBlobs = field(default_factory=MemoryBlobs)
 
 
 def settings(**perimeter: object) -> OrdersSettings:
@@ -103,6 +106,7 @@ def in_process(world: World, orders_settings: OrdersSettings) -> TestClient:
             rate_limits=RateLimits(chosen.perimeter, store),
             idempotency=IdempotencyStore(store, chosen.perimeter.idempotency_key_seconds),
             notifications=world.notifications,
+            images=ItemImages(world.inventory, world.blobs),
         )
 
     return TestClient(create_app(orders_settings, services), raise_server_exceptions=False)
