@@ -99,8 +99,9 @@ tools: ## kustomize, to render deployments/ offline in the tests
 browser: ## Debian's Chromium and chromedriver, for the console's browser tests
 	@bash scripts/install-browser.sh
 
-servers: ## redis-server and postgresql from Debian packages, for the other profiles
+servers: ## redis-server and postgresql from Debian packages, MinIO from its Go module, for the other profiles
 	@bash scripts/install-servers.sh
+	@bash scripts/build-minio.sh
 
 containers: ## podman, buildah, runc and mmdebstrap from Debian packages, for images and containers
 	@bash scripts/install-containers.sh
