@@ -36,13 +36,13 @@ async def put_image(
     images: ImagesDep,
     settings: SettingsDep,
     _admin: AdminUser,
-    content_type: Annotated[str | None, Header(max_length=200)] = None,
     filename: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
 ) -> ItemView:
     """Stores the item's picture, replacing the one before. `filename`, when given, must fit
     the type of the bytes."""
     data = await _read(request, settings.image_max_bytes)
-    kind = judge(data, content_type, filename, settings.image_max_bytes)
+    declared = request.headers.get("content-type")
+    kind = judge(data, declared, filename, settings.image_max_bytes)
     item = ItemView.model_validate(await images.upload(sku, kind, data))
     assert item.image is not None
     response.headers["ETag"] = _etag(item.image.digest)

@@ -48,7 +48,9 @@ def test_every_profile_carries_the_component_names_the_code_uses(profile: str) -
         for component in path.glob("*.yaml")
         if yaml.safe_load(component.read_text())["kind"] == "Component"
     ]
-    assert sorted(names) == sorted(["statestore", "pubsub", "secretstore", "notifications"])
+    assert sorted(names) == sorted(
+        ["statestore", "pubsub", "secretstore", "notifications", "images"]
+    )
 
 
 def test_runtime_version_is_pinned_once() -> None:
