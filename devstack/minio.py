@@ -34,15 +34,24 @@ def start_minio(folder: Path, access_key: str, secret_key: str, spawn: Spawn) ->
     binary = ensure_minio()
     (folder / "data").mkdir(parents=True, exist_ok=True)
     port, console = free_port(), free_port()
-    argv = [str(binary), "server", str(folder / "data"), "--quiet"]
-    argv += ["--address", f"127.0.0.1:{port}", "--console-address", f"127.0.0.1:{console}"]
-    env = {"MINIO_ROOT_USER": access_key, "MINIO_ROOT_PASSWORD": secret_key}
-    env |= {"MINIO_BROWSER": "off", "MINIO_UPDATE": "off"}
-    process = spawn("minio", argv, folder, env)
+    argv = [str(binary), *server_args(str(folder), f"127.0.0.1:{port}", f"127.0.0.1:{console}")]
+    process = spawn("minio", argv, folder, server_env(str(folder), access_key, secret_key))
     endpoint = f"http://127.0.0.1:{port}"
-    wait_until(lambda: _live(endpoint), what="minio", timeout=TIMEOUT, watch=[process])
+    wait_until(lambda: is_live(endpoint), what="minio", timeout=TIMEOUT, watch=[process])
     make_bucket(endpoint, BUCKET, access_key, secret_key)
     return endpoint
+
+
+def server_args(folder: str, address: str, console: str) -> list[str]:
+    """Data and certificates in `folder` (not ~/.minio), the web console off."""
+    argv = ["server", f"{folder}/data", "--certs-dir", f"{folder}/certs", "--quiet"]
+    return [*argv, "--address", address, "--console-address", console]
+
+
+def server_env(folder: str, access_key: str, secret_key: str) -> dict[str, str]:
+    """HOME too: MinIO makes ~/.minio even when told where its certificates are."""
+    env = {"MINIO_ROOT_USER": access_key, "MINIO_ROOT_PASSWORD": secret_key, "HOME": folder}
+    return env | {"MINIO_BROWSER": "off", "MINIO_UPDATE": "off"}
 
 
 def make_bucket(endpoint: str, bucket: str, access_key: str, secret_key: str) -> None:
@@ -79,7 +88,7 @@ def signed_headers(
     return headers
 
 
-def _live(endpoint: str) -> bool:
+def is_live(endpoint: str) -> bool:
     try:
         with urllib.request.urlopen(f"{endpoint}/minio/health/live", timeout=1) as response:
             return bool(response.status == 200)
