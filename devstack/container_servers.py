@@ -10,7 +10,7 @@ from pathlib import Path
 
 from devstack.engine import Container
 from devstack.images import PYTHON_IMAGE, SERVER_IMAGES
-from devstack.minio import BUCKET, ensure_minio, is_live, make_bucket, server_args, server_env
+from devstack.minio import BUCKET, ensure_minio, make_bucket, server_args, server_env
 from devstack.processes import free_port, wait_until
 from devstack.runtime import PROJECT_ROOT
 
@@ -59,8 +59,9 @@ def _start_minio(secrets: dict[str, str], network: str, data_access: list[str], 
     published = free_port()
     address = _start("minio", 9000, argv, network, run, server_env(folder, *keys), published)
     endpoint = f"http://127.0.0.1:{published}"
-    wait_until(lambda: is_live(endpoint), what="minio", timeout=SERVER_TIMEOUT)
-    make_bucket(endpoint, BUCKET, *keys)
+    wait_until(
+        lambda: make_bucket(endpoint, BUCKET, *keys), what="minio's bucket", timeout=SERVER_TIMEOUT
+    )
     return f"http://{address}"
 
 

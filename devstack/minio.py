@@ -37,8 +37,12 @@ def start_minio(folder: Path, access_key: str, secret_key: str, spawn: Spawn) ->
     argv = [str(binary), *server_args(str(folder), f"127.0.0.1:{port}", f"127.0.0.1:{console}")]
     process = spawn("minio", argv, folder, server_env(str(folder), access_key, secret_key))
     endpoint = f"http://127.0.0.1:{port}"
-    wait_until(lambda: is_live(endpoint), what="minio", timeout=TIMEOUT, watch=[process])
-    make_bucket(endpoint, BUCKET, access_key, secret_key)
+    wait_until(
+        lambda: make_bucket(endpoint, BUCKET, access_key, secret_key),
+        what="minio and its bucket",
+        timeout=TIMEOUT,
+        watch=[process],
+    )
     return endpoint
 
 
@@ -54,16 +58,23 @@ def server_env(folder: str, access_key: str, secret_key: str) -> dict[str, str]:
     return env | {"MINIO_BROWSER": "off", "MINIO_UPDATE": "off"}
 
 
-def make_bucket(endpoint: str, bucket: str, access_key: str, secret_key: str) -> None:
-    """PUT /<bucket>, signed (AWS Signature Version 4); a bucket made before is fine."""
+def make_bucket(endpoint: str, bucket: str, access_key: str, secret_key: str) -> bool:
+    """PUT /<bucket>, signed (AWS Signature Version 4): True once the bucket is there (made
+    now or before), False while MinIO is not up yet (it answers 503 for a moment after it
+    starts listening)."""
     host = endpoint.removeprefix("http://")
     headers = signed_headers("PUT", host, f"/{bucket}", access_key, secret_key)
     request = urllib.request.Request(f"{endpoint}/{bucket}", method="PUT", headers=headers)
     try:
         urllib.request.urlopen(request, timeout=10).close()
     except urllib.error.HTTPError as error:
+        if error.code == 503:
+            return False
         if b"BucketAlreadyOwnedByYou" not in error.read():
             raise
+    except (urllib.error.URLError, OSError):
+        return False
+    return True
 
 
 def signed_headers(
@@ -86,11 +97,3 @@ def signed_headers(
     credential = f"Credential={access_key}/{scope}, SignedHeaders={names}"
     headers["authorization"] = f"AWS4-HMAC-SHA256 {credential}, Signature={signature}"
     return headers
-
-
-def is_live(endpoint: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{endpoint}/minio/health/live", timeout=1) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False

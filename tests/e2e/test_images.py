@@ -2,13 +2,16 @@
 files on the embedded profile, MinIO over S3 on the server profiles) and come back as they
 were; a replaced picture's blob is gone, and a refused upload leaves the picture it found."""
 
+import asyncio
+import json
+import os
 import uuid
 from typing import Any
 
 import httpx
 
 from devstack.stack import RunningApp
-from tests.e2e.api import new_customer
+from tests.e2e.api import new_customer, orders_async_client
 from tests.e2e.test_catalog import new_item
 from tests.pictures import JPEG, png
 
@@ -36,6 +39,19 @@ def blob(sidecar: httpx.Client, key: str) -> httpx.Response:
     """The blob as the binding holds it, asked of the orders sidecar directly."""
     body = {"operation": "get", "metadata": {"fileName": key, "key": key}}
     return sidecar.post("/v1.0/bindings/images", json=body)
+
+
+def blob_count(sidecar: httpx.Client, sku: str) -> int:
+    """How many blobs the binding holds for the item (each component lists its own way)."""
+    prefix = f"items/{sku}/"
+    if os.environ.get("DAPR_PROFILE", "embedded") == "embedded":
+        body: dict[str, Any] = {"operation": "list", "metadata": {"fileName": prefix}}
+    else:
+        body = {"operation": "list", "data": {"prefix": prefix}}
+    response = sidecar.post("/v1.0/bindings/images", json=body)
+    response.raise_for_status()
+    listed = json.loads(response.content)
+    return len(listed) if isinstance(listed, list) else len(listed.get("Contents") or [])
 
 
 def test_a_picture_comes_back_byte_for_byte(
@@ -112,3 +128,27 @@ def test_an_upload_is_replayed_on_its_idempotency_key(orders_api: httpx.Client) 
     assert again.headers["idempotent-replayed"] == "true"
     assert again.json() == first.json()
     assert other.status_code == 422
+
+
+def test_concurrent_uploads_leave_one_picture_and_one_blob(
+    orders_api: httpx.Client, orders_sidecar: httpx.Client, orders: RunningApp
+) -> None:
+    sku = new_item(orders_api)["sku"]
+    pictures = [png(128, seed=100 + n) for n in range(6)]
+
+    async def upload_all() -> list[int]:
+        async with orders_async_client(orders) as api:
+            uploads = [put_png_async(api, sku, data) for data in pictures]
+            return [response.status_code for response in await asyncio.gather(*uploads)]
+
+    statuses = asyncio.run(upload_all())
+    served = orders_api.get(picture_url(sku))
+
+    assert statuses == [200] * len(pictures)
+    assert served.content in pictures
+    assert served.headers["etag"] == f'"{stored_image(orders_sidecar, sku)["digest"]}"'
+    assert blob_count(orders_sidecar, sku) == 1
+
+
+async def put_png_async(api: httpx.AsyncClient, sku: str, data: bytes) -> httpx.Response:
+    return await api.put(picture_url(sku), content=data, headers={"content-type": "image/png"})
