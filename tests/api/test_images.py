@@ -1,15 +1,23 @@
 """Item pictures in-process: the bytes decide the type, every refusal is a problem document
 that stores nothing, and a replaced picture's blob is deleted after the item moved on."""
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import replace
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from actors.messages import ItemDefinition
+from actors.outcome import Refused
+from app.image_types import PNG as PNG_TYPE
+from app.images import ItemImages
 from app.settings import AppSettings
 from tests.api.conftest import ADMIN, World, in_process, settings, sign_in
 from tests.api.test_validation import ITEM, assert_problem
+from tests.fakes.blobs import MemoryBlobs
+from tests.fakes.catalog import FakeInventory
 from tests.pictures import GIF, JPEG, SVG, WEBP, png
 
 IMAGE = "/api/v1/items/tea/image"
@@ -258,3 +266,28 @@ def test_an_upload_is_replayed_on_its_idempotency_key_and_bytes(
     assert again.json() == one.json()
     assert_problem(mismatch, 422)
     assert list(world.blobs.blobs.values()) == [first]
+
+
+@pytest.mark.parametrize(
+    ("failure", "blobs_left"),
+    [(Refused("NotFound", "no item tea"), 0), (httpx.ReadTimeout("no answer"), 1)],
+)
+def test_a_refused_show_deletes_the_new_blob_and_an_unanswered_one_keeps_it(
+    failure: Exception, blobs_left: int
+) -> None:
+    """Refused: no item points at the blob. No answer: the turn may have run, so the blob
+    must stay (at worst unreferenced, never missing)."""
+    inventory, blobs = FakeInventory(), MemoryBlobs()
+    inventory.failing_show = failure
+    definition: ItemDefinition = {
+        "name": "Tea",
+        "price_cents": 1,
+        "stock": 1,
+        "low_stock_threshold": 0,
+    }
+    asyncio.run(inventory.create("tea", definition))
+
+    with pytest.raises(type(failure)):
+        asyncio.run(ItemImages(inventory, blobs).upload("tea", PNG_TYPE, PNG))
+
+    assert len(blobs.blobs) == blobs_left

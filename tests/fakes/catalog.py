@@ -29,6 +29,8 @@ class FakeInventory:
         self.items: dict[str, Item] = {}
         # Set to an exception to make every call fail with it (a sidecar that went away).
         self.failing: Exception | None = None
+        # Set to make only ShowImage fail: a refusal, or a turn that did not answer.
+        self.failing_show: Exception | None = None
 
     async def create(self, sku: str, definition: ItemDefinition) -> ItemView:
         self._maybe_fail()
@@ -63,6 +65,8 @@ class FakeInventory:
 
     async def show_image(self, sku: str, image: ImageMeta) -> ImageShown:
         self._maybe_fail()
+        if self.failing_show is not None:
+            raise self.failing_show
         item = self.items.get(sku)
         if item is None:
             raise _refused(NotFound(f"no item {sku}"))
