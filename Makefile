@@ -19,7 +19,7 @@ export REPLICAS
 # podman and buildah read the project's containers.conf instead of the host's /etc files.
 export CONTAINERS_CONF := $(CURDIR)/scripts/containers/containers.conf
 
-.PHONY: run prepare test test-replicas test-profiles test-containers faults faults-crash faults-long unit manifests e2e bench bench-soak bench-smoke lint format setup tools browser runtime servers containers image images deps clean
+.PHONY: run prepare test test-replicas test-profiles test-containers faults faults-crash faults-long unit manifests e2e bench bench-soak bench-smoke lint format setup tools browser runtime servers minio containers image images deps clean
 
 run: setup prepare ## control plane + orders + payments (dapr.yaml) on loopback until Ctrl-C
 	$(UV) run --frozen python -m devstack
@@ -35,7 +35,7 @@ test-replicas: setup servers ## 3 replicas of each app, HA control plane, front 
 
 # Redis and PostgreSQL run as containers through testcontainers (podman), or from Debian's
 # packages where no container engine can be had.
-test-profiles: setup servers containers ## the end-to-end suite again on the redis and postgres profiles
+test-profiles: setup servers minio containers ## the end-to-end suite again on the redis and postgres profiles
 	DAPR_PROFILE=redis $(UV) run --frozen pytest -m e2e
 	DAPR_PROFILE=postgres $(UV) run --frozen pytest -m e2e
 
@@ -91,6 +91,7 @@ format: deps
 	$(UV) run --frozen ruff format .
 
 setup: deps tools browser runtime $(if $(filter-out embedded,$(PROFILE))$(filter-out 1,$(REPLICAS)),servers) \
+       $(if $(filter-out embedded,$(PROFILE)),minio) \
        $(if $(filter containers,$(RUNTIME)),images)
 
 tools: ## kustomize, to render deployments/ offline in the tests
@@ -101,6 +102,9 @@ browser: ## Debian's Chromium and chromedriver, for the console's browser tests
 
 servers: ## redis-server and postgresql from Debian packages, for the other profiles
 	@bash scripts/install-servers.sh
+
+minio: ## MinIO from its Go module, the S3 store of the other profiles' images binding
+	@bash scripts/build-minio.sh
 
 containers: ## podman, buildah, runc and mmdebstrap from Debian packages, for images and containers
 	@bash scripts/install-containers.sh

@@ -8,6 +8,8 @@ Protocols are what the callers depend on; the in-process tests give them fakes.
 from typing import Any, Protocol
 
 from actors.messages import (
+    ImageMeta,
+    ImageShown,
     ItemDefinition,
     ItemView,
     OrderView,
@@ -35,6 +37,8 @@ class InventoryActors(Protocol):
     async def commit(self, sku: str, order_id: str) -> StockChange: ...
 
     async def restock(self, sku: str, quantity: int, ref: str) -> StockChange: ...
+
+    async def show_image(self, sku: str, image: ImageMeta) -> ImageShown: ...
 
 
 class OrderActors(Protocol):
@@ -85,6 +89,10 @@ class InventoryClient:
         request = {"quantity": quantity, "ref": ref}
         change: StockChange = await self._actors.call(sku, "Restock", request)
         return change
+
+    async def show_image(self, sku: str, image: ImageMeta) -> ImageShown:
+        shown: ImageShown = await self._actors.call(sku, "ShowImage", image)
+        return shown
 
 
 class OrderClient:

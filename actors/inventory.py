@@ -14,13 +14,21 @@ from dapr.actor import Actor, ActorId, ActorInterface, Remindable, actormethod
 from dapr.actor.runtime.context import ActorRuntimeContext
 
 from actors.guard import still_current
-from actors.messages import ItemDefinition, ItemView, OrderRef, Reservation, Restock
+from actors.messages import (
+    ImageMeta,
+    ImageShown,
+    ItemDefinition,
+    ItemView,
+    OrderRef,
+    Reservation,
+    Restock,
+)
 from actors.outbox import Outbox
 from actors.outcome import Outcome, refusal, succeeded
 from actors.state import ActorState
 from actors.turns import answered_in_turn, in_turn
 from common.events import EventDocument, Publisher, new_event
-from domain.catalog import Item
+from domain.catalog import Image, Item
 from domain.errors import Conflict, DomainError, NotFound
 from domain.stock import order_record, restock_record
 
@@ -57,6 +65,22 @@ class InventoryInterface(ActorInterface):
     @abstractmethod
     async def restock(self, request: Restock) -> Outcome: ...
 
+    @actormethod(name="ShowImage")
+    @abstractmethod
+    async def show_image(self, request: ImageMeta) -> Outcome: ...
+
+
+def image_meta(image: Image | None) -> ImageMeta | None:
+    if image is None:
+        return None
+    return {
+        "key": image.key,
+        "content_type": image.content_type,
+        "size": image.size,
+        "digest": image.digest,
+        "updated_at": image.updated_at,
+    }
+
 
 def item_view(item: Item) -> ItemView:
     return {
@@ -65,6 +89,7 @@ def item_view(item: Item) -> ItemView:
         "price_cents": item.price_cents,
         "available": item.stock.available,
         "reserved": item.stock.reserved,
+        "image": image_meta(item.image),
     }
 
 
@@ -127,6 +152,19 @@ class Inventory(Actor, InventoryInterface, Remindable):
         return await self._change(
             restock_record(ref), lambda item: item.stock.restock(quantity, ref)
         )
+
+    @in_turn
+    async def show_image(self, request: ImageMeta) -> Outcome:
+        """Points the item at a stored picture; the same picture again changes nothing."""
+        item, version = await self._load()
+        if item is None:
+            return refusal(NotFound(f"no item {self.id.id}"))
+        shown = item.image
+        replaced = item.show(Image(**request))
+        if item.image != shown:
+            await self._save(item, version + 1, "inventory.item_updated")
+        answer: ImageShown = {"item": item_view(item), "replaced": image_meta(replaced)}
+        return succeeded(answer)
 
     @in_turn
     async def receive_reminder(

@@ -10,12 +10,23 @@ class ItemDefinition(TypedDict):
     low_stock_threshold: int
 
 
+class ImageMeta(TypedDict):
+    """An item's picture: its blob's key in the images binding, and what the blob holds."""
+
+    key: str
+    content_type: str
+    size: int
+    digest: str
+    updated_at: str
+
+
 class ItemView(TypedDict):
     sku: str
     name: str
     price_cents: int
     available: int
     reserved: int
+    image: ImageMeta | None
 
 
 class Reservation(TypedDict):
@@ -39,6 +50,13 @@ class StockChange(TypedDict):
 
     result: int
     item: ItemView
+
+
+class ImageShown(TypedDict):
+    """The item with its new picture, and the picture it replaced (its blob can go)."""
+
+    item: ItemView
+    replaced: ImageMeta | None
 
 
 class OrderLine(TypedDict):

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import health
-from app.api import auth, catalog, internal, orders, users
+from app.api import auth, catalog, images, internal, orders, users
 from app.api.deps import general_rate_limit
 from app.console import install_console
 from app.perimeter.idempotency import IdempotencyMiddleware
@@ -34,6 +34,8 @@ from common.problems import documented_problems
 API_PREFIX = "/api/v1"
 # POSTs that sign in or out are not replayed: each must be judged afresh.
 NOT_IDEMPOTENT = tuple(f"{API_PREFIX}/auth/{name}" for name in ("token", "refresh", "logout"))
+# The one route whose body may be larger than the edge's cap: an item's picture.
+IMAGE_UPLOAD = rf"{API_PREFIX}/items/[^/]+/image"
 
 BuildServices = Callable[[OrdersSettings, DaprActor], AbstractAsyncContextManager[Services]]
 
@@ -75,7 +77,7 @@ def _public_api() -> APIRouter:
         dependencies=[Depends(general_rate_limit)],
         responses=documented_problems(400, 401, 403, 404, 409, 413, 422, 429, 503),
     )
-    for router in (auth.router, users.router, catalog.router, orders.router):
+    for router in (auth.router, users.router, catalog.router, images.router, orders.router):
         api.include_router(router)
     return api
 
@@ -86,7 +88,10 @@ def _install_perimeter(app: FastAPI, settings: OrdersSettings) -> None:
     app.add_middleware(IdempotencyMiddleware, prefix=API_PREFIX, excluded=NOT_IDEMPOTENT)
     app.add_middleware(AppTokenMiddleware, token=settings.edge.app_token)
     _install_cors(app, settings.perimeter)
-    app.add_middleware(EdgeMiddleware, max_body_bytes=settings.edge.max_body_bytes)
+    uploads = [(IMAGE_UPLOAD, settings.service.image_max_bytes)]
+    app.add_middleware(
+        EdgeMiddleware, max_body_bytes=settings.edge.max_body_bytes, larger_bodies=uploads
+    )
 
 
 def _install_cors(app: FastAPI, perimeter: PerimeterSettings) -> None:
@@ -94,9 +99,9 @@ def _install_cors(app: FastAPI, perimeter: PerimeterSettings) -> None:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=perimeter.cors_origins,
-            allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-            expose_headers=["Location", "Retry-After", "Idempotent-Replayed"],
+            allow_methods=["GET", "POST", "PUT"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match"],
+            expose_headers=["Location", "Retry-After", "Idempotent-Replayed", "ETag"],
         )
 
 

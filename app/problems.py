@@ -2,17 +2,21 @@
 refusals, an actor that could not reach its state, authentication and rate limits (the shared
 ones are in common.problems)."""
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from actors.outcome import ActorUnavailable, Refused
 from app.auth.errors import AuthError, EmailTaken, Forbidden, NotAuthenticated, WeakPassword
 from app.flags import TooManyItems
+from app.image_types import ImageRefused
 from app.perimeter.rate_limits import RateLimited
 from app.time_index import InvalidCursor
+from common.blobs import BlobStoreError
 from common.problems import install_problem_handlers, problem, unavailable
 from domain.errors import DomainError
 
+log = structlog.get_logger(__name__)
 # Domain refusals by name; anything unnamed is a conflict.
 STATUS_OF_REFUSAL = {"NotFound": 404, "InvalidOrder": 422}
 DEFAULT_REFUSAL_STATUS = 409
@@ -62,6 +66,16 @@ async def _invalid_cursor(_request: Request, exc: Exception) -> JSONResponse:
     return problem(422, str(exc))
 
 
+async def _image_refused(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ImageRefused)
+    return problem(exc.status, exc.detail)
+
+
+async def _blob_store_error(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("the images binding failed", error=str(exc))
+    return unavailable("The picture store did not answer.")
+
+
 def install_orders_problem_handlers(app: FastAPI) -> None:
     install_problem_handlers(app)
     app.add_exception_handler(InvalidCursor, _invalid_cursor)
@@ -71,3 +85,5 @@ def install_orders_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ActorUnavailable, _actor_unavailable)
     app.add_exception_handler(DomainError, _refused)
     app.add_exception_handler(AuthError, _auth_error)
+    app.add_exception_handler(ImageRefused, _image_refused)
+    app.add_exception_handler(BlobStoreError, _blob_store_error)

@@ -7,6 +7,7 @@ from actors.clients import InventoryActors, OrderActors
 from app.auth.service import Authenticator
 from app.checkout import Sagas
 from app.flags import Flags
+from app.images import ItemImages
 from app.perimeter.idempotency import IdempotencyStore
 from app.perimeter.rate_limits import RateLimits
 from app.read_models import ReadModels
@@ -32,3 +33,4 @@ class Services:
     idempotency: IdempotencyStore
     notifications: Notifications
     flags: Flags
+    images: ItemImages

@@ -22,6 +22,11 @@ class AppSettings(BaseSettings):
     saga_watch_seconds: int = Field(30, ge=1)
     # When the low-stock digest goes out (a Dapr job schedule: cron, @daily, @every 1h).
     low_stock_digest_schedule: str = Field("@daily", min_length=1)
+    # Items' pictures: the largest upload taken, and how long a client may keep one without
+    # asking again. The bytes reach the sidecar over gRPC as base64, within daprd's default
+    # 4 MiB body limit: hence the ceiling.
+    image_max_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=3_000_000)
+    image_cache_seconds: int = Field(60, ge=0)
 
 
 class FlagSettings(BaseSettings):

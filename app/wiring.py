@@ -29,6 +29,7 @@ from app.digest import schedule_digest
 from app.flag_sources import follow_flags
 from app.flags import Flags
 from app.health import SidecarReadiness
+from app.images import ItemImages
 from app.perimeter.idempotency import IdempotencyStore
 from app.perimeter.rate_limits import RateLimits
 from app.read_models import ReadModels
@@ -36,6 +37,7 @@ from app.services import Services
 from app.settings import OrdersSettings
 from app.workflow_worker import WorkflowWorker
 from common.bindings import NamedDocuments
+from common.blobs import BindingBlobs
 from common.caller import CallerKey
 from common.events import DaprPublisher, Publisher
 from common.observability.logs import sdk_logger_options
@@ -68,10 +70,11 @@ async def sidecar_services(
             await secrets.read(settings.auth.caller_key_secret), names.orders_app_id
         )
         worker = WorkflowWorker(workflow_runtime(sidecar, settings, caller_key))
+        inventory = InventoryClient(sidecar.actors)
         services = Services(
             settings=settings.service,
             readiness=SidecarReadiness(sidecar, worker),
-            inventory=InventoryClient(sidecar.actors),
+            inventory=inventory,
             orders=OrderClient(sidecar.actors),
             sagas=sagas,
             read_models=ReadModels(store),
@@ -80,6 +83,7 @@ async def sidecar_services(
             idempotency=IdempotencyStore(store, settings.perimeter.idempotency_key_seconds),
             notifications=NamedDocuments(sidecar.pooled, names.notifications),
             flags=Flags(),
+            images=ItemImages(inventory, BindingBlobs(sidecar.dapr, names.images)),
         )
         worker.start()
         following = asyncio.create_task(

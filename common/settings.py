@@ -38,6 +38,7 @@ class ComponentNames(BaseSettings):
     notifications: str = "notifications"
     # Feature flags (Configuration API); a profile without one keeps them in `statestore`.
     configstore: str = "configstore"
+    images: str = "images"
     payments_app_id: str = "payments"
     orders_app_id: str = "orders"
 

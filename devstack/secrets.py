@@ -17,6 +17,9 @@ def ensure_local_secrets(path: Path) -> None:
         "service-caller-key": secrets.token_urlsafe(48),
         "redis-password": secrets.token_urlsafe(24),
         "postgres-password": secrets.token_urlsafe(24),
+        # The S3 store of the items' pictures (MinIO locally).
+        "images-access-key": f"images-{secrets.token_hex(6)}",
+        "images-secret-key": secrets.token_urlsafe(24),
     }
     for app_id in APPS:
         wanted[f"{app_id}-app-api-token"] = secrets.token_urlsafe(32)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from devstack.configstore import prepare_postgres
+from devstack.minio import start_minio
 from devstack.processes import ManagedProcess, free_port, wait_until
 from devstack.runfile import PROFILES
 from devstack.runtime import PROJECT_ROOT
@@ -44,6 +45,10 @@ def start_servers(
         return
     secrets = json.loads(secrets_file.read_text())
     secrets["notifications-url"] = _start_webhook_sink(data_dir / "notifications", spawn)
+    # A host process on loopback whichever way Redis and PostgreSQL run: only daprd talks to it.
+    secrets["images-endpoint"] = start_minio(
+        data_dir / "minio", secrets["images-access-key"], secrets["images-secret-key"], spawn
+    )
     # Containers through testcontainers where an engine can be had, else Debian's packages.
     if engine := start_engine(data_dir / "logs", on_stop):
         secrets["redis-host"] = engine.redis(secrets["redis-password"])

@@ -15,6 +15,7 @@ from app.auth.errors import Forbidden, NotAuthenticated
 from app.auth.service import ADMIN, CUSTOMER, Authenticator, Principal
 from app.checkout import Sagas
 from app.flags import FlagValues
+from app.images import ItemImages
 from app.read_models import ReadModels
 from app.services import Services
 from app.settings import AppSettings
@@ -45,6 +46,7 @@ SagasDep = Annotated[Sagas, Depends(_service(lambda s: s.sagas))]
 ReadModelsDep = Annotated[ReadModels, Depends(_service(lambda s: s.read_models))]
 # The feature flags in force when the request arrived (one snapshot for the whole request).
 FlagsDep = Annotated[FlagValues, Depends(_service(lambda s: s.flags.values))]
+ImagesDep = Annotated[ItemImages, Depends(_service(lambda s: s.images))]
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 BearerToken = Annotated[str | None, Depends(_bearer)]

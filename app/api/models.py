@@ -34,12 +34,22 @@ class Restock(Request):
     quantity: int = Field(ge=1, le=1_000_000)
 
 
+class ImageView(BaseModel):
+    """An item's picture: GET /items/{sku}/image answers its bytes with `digest` as ETag."""
+
+    content_type: str
+    size: int
+    digest: str
+    updated_at: str
+
+
 class ItemView(BaseModel):
     sku: str
     name: str
     price_cents: int
     available: int
     reserved: int
+    image: ImageView | None = None
 
 
 class Page(BaseModel, Generic[T]):

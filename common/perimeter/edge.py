@@ -1,5 +1,8 @@
 """Security headers on every response and a cap on request bodies."""
 
+import re
+from collections.abc import Sequence
+
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,17 +31,24 @@ class BodyTooLarge(HTTPException):
 
 
 class EdgeMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    """`larger_bodies`: (path pattern, cap) for the few routes that take more, such as
+    uploads; every other path gets `max_body_bytes`."""
+
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int, larger_bodies: Sequence[tuple[str, int]] = ()
+    ) -> None:
         self.app = app
         self._max_body = max_body_bytes
+        self._larger = [(re.compile(pattern), cap) for pattern, cap in larger_bodies]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        cap = next((c for p, c in self._larger if p.fullmatch(scope["path"])), self._max_body)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self._max_body):
-            await self._too_large(scope, receive, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > cap):
+            await self._too_large(cap, scope, receive, send)
             return
         with_csp = not scope["path"].startswith(DOCS_PATHS)
         started = False
@@ -49,8 +59,8 @@ class EdgeMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self._max_body:
-                    raise BodyTooLarge(self._max_body)
+                if received > cap:
+                    raise BodyTooLarge(cap)
             return message
 
         async def send_with_headers(message: Message) -> None:
@@ -68,7 +78,7 @@ class EdgeMiddleware:
         except BodyTooLarge:
             if started:
                 raise
-            await self._too_large(scope, receive, send_with_headers)
+            await self._too_large(cap, scope, receive, send_with_headers)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await problem(413, BodyTooLarge(self._max_body).detail)(scope, receive, send)
+    async def _too_large(self, cap: int, scope: Scope, receive: Receive, send: Send) -> None:
+        await problem(413, BodyTooLarge(cap).detail)(scope, receive, send)

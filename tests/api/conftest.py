@@ -19,6 +19,7 @@ from app.auth.revocations import Revocations
 from app.auth.service import Authenticator
 from app.auth.tokens import TokenSigner
 from app.auth.users import UserStore
+from app.images import ItemImages
 from app.main import create_app
 from app.perimeter.idempotency import IdempotencyStore
 from app.perimeter.rate_limits import RateLimits
@@ -27,6 +28,7 @@ from app.services import Services
 from app.settings import AuthSettings, OrdersSettings, PerimeterSettings
 from common.memory_state import MemoryDocuments
 from common.settings import EdgeSettings
+from tests.fakes.blobs import MemoryBlobs
 from tests.fakes.catalog import FakeInventory, FakeOrders
 from tests.fakes.flags import FakeFlagStore
 from tests.fakes.sagas import FakeSagas
@@ -74,6 +76,7 @@ class World:
     readiness: FakeReadiness = field(default_factory=FakeReadiness)
     notifications: SentDocuments = field(default_factory=SentDocuments)
     flag_store: FakeFlagStore = field(default_factory=FakeFlagStore)
+    blobs: MemoryBlobs = field(default_factory=MemoryBlobs)
 
 
 def settings(**perimeter: object) -> OrdersSettings:
@@ -110,6 +113,7 @@ def in_process(world: World, orders_settings: OrdersSettings) -> TestClient:
             idempotency=IdempotencyStore(store, chosen.perimeter.idempotency_key_seconds),
             notifications=world.notifications,
             flags=world.flag_store.flags,
+            images=ItemImages(world.inventory, world.blobs),
         )
 
     return TestClient(create_app(orders_settings, services), raise_server_exceptions=False)

@@ -3,12 +3,20 @@ domain: an item refuses to oversell, an order moves only forward, exactly as the
 
 from collections.abc import Callable
 
-from actors.inventory import item_view
-from actors.messages import ItemDefinition, ItemView, OrderView, PlaceOrder, StockChange
+from actors.inventory import image_meta, item_view
+from actors.messages import (
+    ImageMeta,
+    ImageShown,
+    ItemDefinition,
+    ItemView,
+    OrderView,
+    PlaceOrder,
+    StockChange,
+)
 from actors.order import order_view
 from actors.outcome import Refused
 from domain import order as model
-from domain.catalog import Item
+from domain.catalog import Image, Item
 from domain.errors import Conflict, DomainError, NotFound
 
 
@@ -21,6 +29,8 @@ class FakeInventory:
         self.items: dict[str, Item] = {}
         # Set to an exception to make every call fail with it (a sidecar that went away).
         self.failing: Exception | None = None
+        # Set to make only ShowImage fail: a refusal, or a turn that did not answer.
+        self.failing_show: Exception | None = None
 
     async def create(self, sku: str, definition: ItemDefinition) -> ItemView:
         self._maybe_fail()
@@ -52,6 +62,16 @@ class FakeInventory:
 
     async def restock(self, sku: str, quantity: int, ref: str) -> StockChange:
         return self._change(sku, lambda item: item.stock.restock(quantity, ref))
+
+    async def show_image(self, sku: str, image: ImageMeta) -> ImageShown:
+        self._maybe_fail()
+        if self.failing_show is not None:
+            raise self.failing_show
+        item = self.items.get(sku)
+        if item is None:
+            raise _refused(NotFound(f"no item {sku}"))
+        replaced = item.show(Image(**image))
+        return {"item": item_view(item), "replaced": image_meta(replaced)}
 
     def _change(self, sku: str, change: Callable[[Item], int]) -> StockChange:
         self._maybe_fail()

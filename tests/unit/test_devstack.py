@@ -48,7 +48,7 @@ def test_every_profile_carries_the_component_names_the_code_uses(profile: str) -
         for component in path.glob("*.yaml")
         if yaml.safe_load(component.read_text())["kind"] == "Component"
     ]
-    wanted = ["statestore", "pubsub", "secretstore", "notifications"]
+    wanted = ["statestore", "pubsub", "secretstore", "notifications", "images"]
     # The flags' configuration store, where the profile's server has one; without it the
     # flags come from `statestore` (app/flag_sources.py).
     if profile != "embedded":
