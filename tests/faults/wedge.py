@@ -22,16 +22,39 @@ STREAM_CLOSED = "work item stream closed"
 DISSEMINATED = "Dissemination complete"
 
 
+STREAM_CLOSED_BYTES, DISSEMINATED_BYTES = STREAM_CLOSED.encode(), DISSEMINATED.encode()
+
+
+@dataclass
+class LogScan:
+    """Reads a daprd log where it left off (a long fault run writes hundreds of megabytes, and
+    the watch looks every second), remembering the last stream close no dissemination followed."""
+
+    log: Path
+    _offset: int = field(default=0, init=False)
+    _lines: int = field(default=0, init=False)
+    _last_close: int | None = field(default=None, init=False)
+
+    def undisseminated_close(self) -> int | None:
+        if self.log.stat().st_size < self._offset:  # written again from the start
+            self._offset, self._lines, self._last_close = 0, 0, None
+        with self.log.open("rb") as reader:
+            reader.seek(self._offset)
+            chunk = reader.read()
+        complete = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written waits
+        self._offset += len(complete)
+        for line in complete.splitlines():
+            if STREAM_CLOSED_BYTES in line:
+                self._last_close = self._lines
+            elif DISSEMINATED_BYTES in line:
+                self._last_close = None
+            self._lines += 1
+        return self._last_close
+
+
 def undisseminated_close(daprd_log: Path) -> int | None:
     """The line number of the last stream close that no dissemination followed, if any."""
-    last_close, disseminated = None, False
-    with daprd_log.open(errors="replace") as lines:
-        for number, line in enumerate(lines):
-            if STREAM_CLOSED in line:
-                last_close, disseminated = number, False
-            elif DISSEMINATED in line:
-                disseminated = True
-    return None if disseminated else last_close
+    return LogScan(daprd_log).undisseminated_close()
 
 
 @dataclass
@@ -42,9 +65,12 @@ class WedgeWatch:
     daprd_log: Path
     grace: float = 30.0
     _seen: tuple[int, float] | None = field(default=None, init=False)
+    _scan: LogScan | None = field(default=None, init=False)
 
     def state(self) -> Literal["sound", "catching up", "wedged"]:
-        close = undisseminated_close(self.daprd_log)
+        if self._scan is None:
+            self._scan = LogScan(self.daprd_log)
+        close = self._scan.undisseminated_close()
         if close is None:
             self._seen = None
             return "sound"

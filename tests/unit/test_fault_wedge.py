@@ -46,3 +46,17 @@ def test_a_new_close_starts_the_grace_again(tmp_path: Path) -> None:
 def test_sound_means_every_close_was_followed_by_a_dissemination(tmp_path: Path) -> None:
     assert WedgeWatch(log_of(tmp_path, CLOSED, DISSEMINATED)).state() == "sound"
     assert WedgeWatch(log_of(tmp_path, CLOSED, DISSEMINATED, CLOSED)).state() != "sound"
+
+
+def test_the_watch_reads_only_what_was_appended_since_it_last_looked(tmp_path: Path) -> None:
+    log = log_of(tmp_path, OTHER, CLOSED)
+    watch = WedgeWatch(log, grace=60.0)
+    assert watch.state() == "catching up"
+
+    with log.open("a") as appending:
+        appending.write(f"{DISSEMINATED}\n{OTHER}\n")
+    assert watch.state() == "sound"
+
+    with log.open("a") as appending:
+        appending.write(f"{CLOSED}\n{OTHER[:20]}")  # the last line is still being written
+    assert watch.state() == "catching up"
