@@ -49,6 +49,12 @@ def admin_credentials(orders: RunningApp) -> tuple[str, str]:
     return secrets["admin-email"], secrets["admin-password"]
 
 
+def tenant_admin_credentials(orders: RunningApp, tenant: str) -> tuple[str, str]:
+    """A tenant's administrator, as `tenant-admins` in the local secret store holds it."""
+    admins = json.loads(json.loads(orders.secrets_file.read_text())["tenant-admins"])
+    return admins[tenant]["email"], admins[tenant]["password"]
+
+
 def as_admin(orders: RunningApp) -> SignedIn:
     return SignedIn(orders.url, *admin_credentials(orders))
 
