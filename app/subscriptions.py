@@ -31,6 +31,7 @@ from app.api.deps import TenantsDep
 from app.api.models import SKU_PATTERN
 from app.metrics import EVENTS_CONSUMED, EVENTS_DROPPED
 from app.services import Services
+from app.tenancy import Tenants
 from common.events import PLAIN_PAYLOAD_TYPE, TENANT_ATTRIBUTE, InvalidEvent, read_event
 from common.keys import opaque
 from common.observability.logs import bind
@@ -150,17 +151,12 @@ def _delivered(topic: str, handler: Handler) -> Callable[..., Awaitable[dict[str
             return _drop(topic, f"not a CloudEvent 1.0: {error}")
         with bind(topic=topic, event_id=event.get_id(), event_type=event.get_type()):
             try:
-                tenant = _tenant_of(event)
-                if tenant not in tenants:
-                    # A dead letter is kept whatever it says, with the default tenant.
-                    if topic != DEAD_LETTER_TOPIC:
-                        raise Dropped(f"no tenant {tenant[:64]!r} here")
-                    tenant = DEFAULT_TENANT
+                tenant = _tenant_here(topic, event, tenants)
                 with bind(tenant=tenant):
                     await handler(event, tenants[tenant])
+                    log.info("event handled", status="SUCCESS")
             except Dropped as dropped:
                 return _drop(topic, str(dropped))
-            log.info("event handled", status="SUCCESS")
         EVENTS_CONSUMED.labels(topic).inc()
         return SUCCESS
 
@@ -173,6 +169,21 @@ def _drop(topic: str, reason: str) -> dict[str, str]:
     log.info("event handled", status="DROP")
     EVENTS_DROPPED.labels(topic).inc()
     return DROP
+
+
+def _tenant_here(topic: str, event: CloudEvent, tenants: Tenants) -> str:
+    """The tenant whose services handle the event; a dead letter is kept whatever it says
+    (with the default tenant's when its own is not one of this service's)."""
+    try:
+        tenant = _tenant_of(event)
+        if tenant in tenants:
+            return tenant
+        reason = f"no tenant {tenant[:64]!r} here"
+    except Dropped as dropped:
+        reason = str(dropped)
+    if topic == DEAD_LETTER_TOPIC:
+        return DEFAULT_TENANT
+    raise Dropped(reason)
 
 
 def _tenant_of(event: CloudEvent) -> str:

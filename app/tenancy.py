@@ -16,10 +16,10 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import structlog
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.settings import TenancySettings
-from common.observability.logs import bind
 from common.problems import problem
 from common.tenancy import DEFAULT_TENANT, SEPARATOR, TENANT_PATTERN, is_tenant_id, split_id
 
@@ -85,11 +85,11 @@ class TenantMiddleware:
             await problem(unknown.status, unknown.detail)(scope, receive, send)
             return
         scope.setdefault("state", {})[STATE_KEY] = tenant
-        if self._settings.source == "none":
-            await self.app(scope, receive, send)
-            return
-        with bind(tenant=tenant):
-            await self.app(scope, receive, send)
+        if self._settings.source != "none":
+            # Not reset on the way out: the request's own line, written after this returns,
+            # names the tenant too (the request context starts afresh for each request).
+            structlog.contextvars.bind_contextvars(tenant=tenant)
+        await self.app(scope, receive, send)
 
 
 def services_of(scope: Scope) -> "Services":

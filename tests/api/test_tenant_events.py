@@ -98,11 +98,20 @@ def test_a_shipment_of_no_tenant_here_is_dropped(two: Two, event: dict[str, Any]
     assert asyncio.run(two.world.actors_of(ACME)[0].get("tea"))["available"] == 5  # type: ignore[index]
 
 
-def test_a_dead_letter_of_an_unknown_tenant_is_kept(two: Two) -> None:
-    event = {**restock("s9"), "tenant": "initech"}
-
+@pytest.mark.parametrize(
+    ("event", "key"),
+    [
+        ({**restock("s7"), "tenant": ACME}, "acme~deadletter:s7"),
+        ({**restock("s8", tenant=GLOBEX), "tenant": ACME}, "deadletter:s8"),
+        ({**restock("s9"), "tenant": "initech"}, "deadletter:s9"),
+    ],
+    ids=["its tenant's", "tenants disagree", "unknown tenant"],
+)
+def test_a_dead_letter_is_kept_whatever_tenant_it_names(
+    two: Two, event: dict[str, Any], key: str
+) -> None:
     assert deliver(two, "deadletter", event) == "SUCCESS"
-    assert "deadletter:s9" in two.world.store.documents
+    assert key in two.world.store.documents
 
 
 def test_each_tenant_gets_its_own_digest(two: Two) -> None:
