@@ -4,6 +4,7 @@ that opens nothing in the other, and no overselling in either under concurrent c
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from devstack.runfile import RunFile
 from devstack.secrets import ensure_local_secrets
 from devstack.stack import RunningApp, Stack
 from tests.e2e.api import payments_client, sidecar_client
-from tests.e2e.checkout import charge_status, final_order, place, stock
+from tests.e2e.checkout import charge_status, final_order, place, saga, stock
 from tests.e2e.conftest import ORDERS_ENV, own_stack
 from tests.e2e.eventually import eventually
 from tests.e2e.sidecar import CLOUDEVENTS_JSON, publish, read_state
@@ -32,7 +33,13 @@ PASSWORD = "correct horse battery"
 def tenant_stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    env = {**ORDERS_ENV, "TENANCY_SOURCE": "header", "TENANCY_TENANTS": json.dumps(TENANTS)}
+    env = {
+        **ORDERS_ENV,
+        "TENANCY_SOURCE": "header",
+        "TENANCY_TENANTS": json.dumps(TENANTS),
+        # Long enough for the saga watch (3 s) to find a waiting saga before the customer acts.
+        "ORDERS_PAYMENT_ACTION_TIMEOUT_SECONDS": "60",
+    }
 
     def with_tenant_admins(run_file: RunFile, workdir: Path) -> RunFile:
         ensure_local_secrets(workdir / ".data" / "secrets.json", TENANTS)
@@ -178,6 +185,43 @@ def test_events_and_read_models_land_in_their_tenant(
         assert read_state(sidecar, f"acme~orders:summary:{order_id}")["status"] == "confirmed"
         assert read_state(sidecar, f"catalog:item:{sku}") is None
         assert read_state(sidecar, f"orders:summary:{order_id}") is None
+
+
+def waits_for_customer(api: httpx.Client, order_id: str) -> None:
+    def waiting() -> bool | None:
+        return saga(api, order_id)["current_step"] == "await_payment_confirmation" or None
+
+    eventually(waiting, what=f"the saga of {order_id} to wait for the customer")
+
+
+def test_a_waiting_saga_is_kept_confirmed_and_cancelled_in_its_own_tenant(
+    orders: RunningApp, tenant_stack: Stack
+) -> None:
+    sku, email = f"jar-{uuid.uuid4().hex[:8]}", f"{uuid.uuid4().hex[:8]}@example.com"
+    waiting: dict[str, str] = {}
+    for tenant in TENANTS:
+        with as_admin(orders, tenant) as admin:
+            create_item(admin, sku, stock=5, price_cents=100)
+        with as_customer(orders, tenant, email) as customer:
+            waiting[tenant] = place(customer, [(sku, 1)], token="tok_action", key="wait")
+            waits_for_customer(customer, waiting[tenant])
+    # The saga watch looks at both pending orders (every 3 s) and finds their sagas running.
+    time.sleep(7)
+    with payments_client(tenant_stack.apps["payments"]) as payments:
+        confirmed = payments.post(f"/charges/ch_acme~{waiting[ACME]}/confirm")
+        assert confirmed.status_code == 200, confirmed.text
+    with as_customer(orders, GLOBEX, email) as globex:
+        assert globex.post(f"/api/v1/orders/{waiting[GLOBEX]}/cancel").status_code == 202
+        cancelled = final_order(globex, waiting[GLOBEX])
+    with as_customer(orders, ACME, email) as acme:
+        assert final_order(acme, waiting[ACME])["status"] == "confirmed"
+        assert stock(acme, sku) == (4, 0)
+    assert (cancelled["status"], cancelled["status_reason"]) == (
+        "cancelled",
+        "cancelled_by_customer",
+    )
+    log = (tenant_stack.log_dir / "orders.log").read_text()
+    assert "revived" not in log
 
 
 async def checkouts(orders: RunningApp, tenant: str, sku: str, count: int) -> list[str]:
