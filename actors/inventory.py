@@ -28,6 +28,7 @@ from actors.outcome import Outcome, refusal, succeeded
 from actors.state import ActorState
 from actors.turns import answered_in_turn, in_turn
 from common.events import EventDocument, Publisher, new_event
+from common.tenancy import split_id
 from domain.catalog import Image, Item
 from domain.errors import Conflict, DomainError, NotFound
 from domain.stock import order_record, restock_record
@@ -94,8 +95,12 @@ def item_view(item: Item) -> ItemView:
 
 
 class Inventory(Actor, InventoryInterface, Remindable):
+    """The id is the SKU, scoped by tenant (common/tenancy.py): the item itself knows only
+    its SKU; the events it announces name its tenant."""
+
     def __init__(self, ctx: ActorRuntimeContext, actor_id: ActorId, events: Publisher) -> None:
         super().__init__(ctx, actor_id)
+        self._tenant, self._sku = split_id(actor_id.id)
         self._outbox = Outbox(events, TOPIC)
         # State goes straight to the sidecar, not through the SDK's state manager: that one
         # caches every key read for the life of the activation and reads a new key twice
@@ -108,7 +113,7 @@ class Inventory(Actor, InventoryInterface, Remindable):
     async def create(self, request: ItemDefinition) -> Outcome:
         try:
             wanted = Item.create(
-                self.id.id,
+                self._sku,
                 request["name"],
                 request["price_cents"],
                 request["stock"],
@@ -122,7 +127,7 @@ class Inventory(Actor, InventoryInterface, Remindable):
             return succeeded(item_view(wanted))
         if existing.same_definition(wanted):
             return succeeded(item_view(existing))
-        return refusal(Conflict(f"item {self.id.id} exists with another name or price"))
+        return refusal(Conflict(f"item {self._sku} exists with another name or price"))
 
     @answered_in_turn
     async def get(self) -> Outcome:
@@ -153,12 +158,12 @@ class Inventory(Actor, InventoryInterface, Remindable):
             restock_record(ref), lambda item: item.stock.restock(quantity, ref)
         )
 
-    @in_turn
+    @answered_in_turn
     async def show_image(self, request: ImageMeta) -> Outcome:
         """Points the item at a stored picture; the same picture again changes nothing."""
         item, version = await self._load()
         if item is None:
-            return refusal(NotFound(f"no item {self.id.id}"))
+            return refusal(NotFound(f"no item {self._sku}"))
         shown = item.image
         replaced = item.show(Image(**request))
         if item.image != shown:
@@ -197,7 +202,7 @@ class Inventory(Actor, InventoryInterface, Remindable):
         change is about; a replay that changes nothing saves and publishes nothing."""
         item, version = await self._load(record)
         if item is None:
-            return refusal(NotFound(f"no item {self.id.id}"))
+            return refusal(NotFound(f"no item {self._sku}"))
         before = item.to_dict()
         try:
             result = change(item)
@@ -231,7 +236,8 @@ class Inventory(Actor, InventoryInterface, Remindable):
         transaction; the events are published after the turn."""
         now = datetime.now(UTC).isoformat()
         view: dict[str, Any] = {**item_view(item), "version": version}
-        events = [new_event(event_type, f"{item.sku}:{version}", view, now, SOURCE)]
+        # Ids from the actor id: unique across tenants, as they were before tenants.
+        events = [self._event(event_type, f"{self.id.id}:{version}", view, now)]
         for low in item.stock.events:
             data = {
                 "sku": item.sku,
@@ -239,14 +245,17 @@ class Inventory(Actor, InventoryInterface, Remindable):
                 "threshold": low.threshold,
                 "version": version,
             }
-            event_id = f"{item.sku}:{version}:low_stock"
-            events.append(new_event("inventory.low_stock", event_id, data, now, SOURCE))
+            event_id = f"{self.id.id}:{version}:low_stock"
+            events.append(self._event("inventory.low_stock", event_id, data, now))
         item.stock.events.clear()
         if not self._sweep_armed:
             # Before the save, so no saved event is left without a sweep if the app dies.
             await self.register_reminder(SWEEP, b"", SWEEP_PERIOD, SWEEP_PERIOD)
             self._sweep_armed = True
         await self._write(item, version, events)
+
+    def _event(self, kind: str, event_id: str, data: dict[str, Any], at: str) -> EventDocument:
+        return new_event(kind, event_id, data, at, SOURCE, self._tenant)
 
     async def _write(self, item: Item, version: int, events: list[EventDocument]) -> None:
         document = item.to_dict()

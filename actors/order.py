@@ -22,6 +22,7 @@ from actors.outcome import Outcome, refusal, succeeded
 from actors.state import ActorState
 from actors.turns import answered_in_turn, in_turn
 from common.events import EventDocument, Publisher, new_event
+from common.tenancy import split_id
 from domain import order as model
 from domain.errors import Conflict, DomainError, NotFound
 
@@ -30,8 +31,9 @@ TOPIC = "orders"
 SOURCE = "orders/order"
 SAGA_WATCH = "keep-saga"
 
-# Makes sure a saga drives the pending order (its view and how it is paid); see app.checkout.
-KeepSaga = Callable[[OrderView, Payment], Awaitable[str]]
+# Makes sure a saga drives the pending order (its tenant, its view and how it is paid); see
+# app.checkout.
+KeepSaga = Callable[[str, OrderView, Payment], Awaitable[str]]
 
 
 class OrderInterface(ActorInterface):
@@ -58,6 +60,9 @@ def order_view(order: model.Order) -> OrderView:
 
 
 class Order(Actor, OrderInterface, Remindable):
+    """The id is the order id, scoped by tenant (common/tenancy.py), and so is its saga's:
+    the order itself knows only its own id; the events it announces name its tenant."""
+
     def __init__(
         self,
         ctx: ActorRuntimeContext,
@@ -69,6 +74,7 @@ class Order(Actor, OrderInterface, Remindable):
         super().__init__(ctx, actor_id)
         self._outbox = Outbox(events, TOPIC)
         self._keep_saga, self._saga_watch = keep_saga, saga_watch
+        self._tenant, self._order_id = split_id(actor_id.id)
         self._state = ActorState(ctx, actor_id.id)
         self._stored: dict[str, Any] | None = None
         self._legacy: dict[str, Any] | None = None
@@ -80,9 +86,9 @@ class Order(Actor, OrderInterface, Remindable):
         if existing is not None:
             if (existing.customer_id, existing.lines) == (request["customer_id"], lines):
                 return succeeded(order_view(existing))
-            return refusal(Conflict(f"order {self.id.id} exists with other lines"))
+            return refusal(Conflict(f"order {self._order_id} exists with other lines"))
         try:
-            order = model.Order.place(self.id.id, request["customer_id"], lines, request["at"])
+            order = model.Order.place(self._order_id, request["customer_id"], lines, request["at"])
         except DomainError as error:
             return refusal(error)
         # Armed before the order is stored, so no stored order is left without a watch when
@@ -114,7 +120,7 @@ class Order(Actor, OrderInterface, Remindable):
             await self.unregister_reminder(SAGA_WATCH)
             return
         if not order.is_final:
-            await self._keep_saga(order_view(order), json.loads(state))
+            await self._keep_saga(self._tenant, order_view(order), json.loads(state))
             return
         if not await self._outbox.publish():
             return
@@ -141,7 +147,7 @@ class Order(Actor, OrderInterface, Remindable):
     async def _transition(self, move: Callable[[model.Order], None]) -> Outcome:
         order = await self._load()
         if order is None:
-            return refusal(NotFound(f"no order {self.id.id}"))
+            return refusal(NotFound(f"no order {self._order_id}"))
         try:
             move(order)
         except DomainError as error:
@@ -171,8 +177,11 @@ class Order(Actor, OrderInterface, Remindable):
         published after the turn."""
         view = order_view(order)
         when = order.history[-1].at
+        # Ids from the actor id: unique across tenants, as they were before tenants.
         events = [
-            new_event(event.type, f"{order.id}:{event.status.value}", view, when, SOURCE)
+            new_event(
+                event.type, f"{self.id.id}:{event.status.value}", view, when, SOURCE, self._tenant
+            )
             for event in order.events
         ]
         await self._write(order, events)

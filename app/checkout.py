@@ -11,6 +11,7 @@ from grpc.aio import AioRpcError
 
 from actors.messages import OrderView, Payment
 from app.metrics import SAGAS_REVIVED
+from common.tenancy import scoped_id
 from workflows.checkout import CANCEL_EVENT, PAYMENT_CONFIRMED_EVENT, checkout
 from workflows.messages import CheckoutInput
 
@@ -146,3 +147,38 @@ async def saga_view(sagas: Sagas, order_id: str) -> dict[str, Any] | None:
         "failure": failure.message if failure is not None else None,
         "finished": state.runtime_status in FINISHED,
     }
+
+
+class TenantSagas:
+    """The sagas of one tenant: a saga's instance id is its order's id, scoped by tenant
+    (common/tenancy.py), so the saga's steps know the tenant from the id they are given."""
+
+    def __init__(self, sagas: Sagas, tenant: str) -> None:
+        self._sagas, self._tenant = sagas, tenant
+
+    def _id(self, order_id: str) -> str:
+        return scoped_id(self._tenant, order_id)
+
+    async def schedule_new_workflow(
+        self, workflow: Any, *, input: Any = None, instance_id: str | None = None
+    ) -> str:
+        if instance_id is None:
+            raise ValueError("a saga's instance id is its order's id")
+        return await self._sagas.schedule_new_workflow(
+            workflow, input=input, instance_id=self._id(instance_id)
+        )
+
+    async def get_workflow_state(
+        self, instance_id: str, *, fetch_payloads: bool = True
+    ) -> WorkflowState | None:
+        return await self._sagas.get_workflow_state(
+            self._id(instance_id), fetch_payloads=fetch_payloads
+        )
+
+    async def raise_workflow_event(
+        self, instance_id: str, event_name: str, *, data: Any | None = None
+    ) -> None:
+        await self._sagas.raise_workflow_event(self._id(instance_id), event_name, data=data)
+
+    async def purge_workflow(self, instance_id: str, recursive: bool = True) -> None:
+        await self._sagas.purge_workflow(self._id(instance_id), recursive)

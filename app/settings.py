@@ -2,11 +2,13 @@
 environment once in the lifespan."""
 
 from dataclasses import dataclass, field
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.settings import ComponentNames, EdgeSettings, SidecarSettings
+from common.tenancy import DEFAULT_TENANT, TENANT_PATTERN, is_tenant_id
 
 
 class AppSettings(BaseSettings):
@@ -75,6 +77,39 @@ class PerimeterSettings(BaseSettings):
     idempotency_key_seconds: int = Field(24 * 3600, ge=1)
 
 
+class TenancySettings(BaseSettings):
+    """Where a request's tenant comes from, and which tenants there are; TENANCY_ prefix.
+
+    `none` (the default): one tenant, the default one, exactly as before tenants existed.
+    `header`: the `X-Tenant-ID` header names it. `subdomain`: the first label of the Host
+    under `base_domain` (`acme.shop.example` with base domain `shop.example`). The default
+    tenant always exists; `tenants` (a JSON list) names the others."""
+
+    model_config = SettingsConfigDict(env_prefix="TENANCY_", extra="ignore")
+
+    source: Literal["none", "header", "subdomain"] = "none"
+    tenants: list[str] = []
+    base_domain: str | None = Field(None, min_length=1)
+    # A JSON object in the secret store: {"<tenant>": {"email": ..., "password": ...}}.
+    admins_secret: str = "tenant-admins"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        malformed = [t for t in self.tenants if not is_tenant_id(t)]
+        if malformed:
+            raise ValueError(f"TENANCY_TENANTS: {malformed} do not match {TENANT_PATTERN}")
+        if self.tenants and self.source == "none":
+            raise ValueError("TENANCY_TENANTS needs TENANCY_SOURCE=header or subdomain")
+        if self.source == "subdomain" and not self.base_domain:
+            raise ValueError("TENANCY_SOURCE=subdomain needs TENANCY_BASE_DOMAIN")
+        return self
+
+    @property
+    def all_tenants(self) -> tuple[str, ...]:
+        """The default tenant first, then the others, each once."""
+        return tuple(dict.fromkeys([DEFAULT_TENANT, *self.tenants]))
+
+
 @dataclass(frozen=True)
 class OrdersSettings:
     """Everything `orders` reads from its environment, by concern."""
@@ -86,3 +121,4 @@ class OrdersSettings:
     perimeter: PerimeterSettings = field(default_factory=PerimeterSettings)
     flags: FlagSettings = field(default_factory=FlagSettings)
     edge: EdgeSettings = field(default_factory=EdgeSettings)
+    tenancy: TenancySettings = field(default_factory=TenancySettings)

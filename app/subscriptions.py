@@ -8,6 +8,11 @@ them for a person to look at.
 
 Each consumer is idempotent on the key of what happened, not on the transport's event id: a
 restock on its shipment, an order or item document on its version.
+
+An event belongs to the tenant its `tenant` extension attribute names, or its data's
+`tenant` (a plain payload has no attributes of its own), else to the default tenant; it is
+handled with that tenant's services, so it reaches only that tenant's actors and read
+models. An event of a tenant this service does not have is dropped.
 """
 
 import json
@@ -22,13 +27,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from actors.messages import ItemView
 from actors.outcome import Refused
-from app.api.deps import ServicesDep
+from app.api.deps import TenantsDep
+from app.api.models import SKU_PATTERN
 from app.metrics import EVENTS_CONSUMED, EVENTS_DROPPED
 from app.services import Services
-from common.events import PLAIN_PAYLOAD_TYPE, InvalidEvent, read_event
+from app.tenancy import Tenants
+from common.events import PLAIN_PAYLOAD_TYPE, TENANT_ATTRIBUTE, InvalidEvent, read_event
 from common.keys import opaque
 from common.observability.logs import bind
 from common.settings import ComponentNames
+from common.tenancy import DEFAULT_TENANT
 from domain.errors import Conflict, NotFound
 
 log = structlog.get_logger(__name__)
@@ -41,9 +49,12 @@ SUCCESS, DROP = {"status": "SUCCESS"}, {"status": "DROP"}
 class Restocked(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    sku: str = Field(min_length=1, max_length=64)
+    # A SKU as the API takes it: nothing else names an item (nor another tenant's).
+    sku: str = Field(min_length=1, max_length=64, pattern=SKU_PATTERN)
     quantity: int = Field(ge=1, le=1_000_000, strict=True)
     shipment_id: str = Field(min_length=1, max_length=128)
+    # Which tenant's stock, when the publisher could not set the event's attribute.
+    tenant: str | None = Field(None, max_length=32)
 
 
 class Dropped(Exception):
@@ -133,17 +144,19 @@ def _delivered(topic: str, handler: Handler) -> Callable[..., Awaitable[dict[str
     """Reads the delivery as a CloudEvent, binds it to every log line of its handling, and
     counts it; an event that is not one, or that the handler drops, is dropped."""
 
-    async def handle(request: Request, services: ServicesDep) -> dict[str, str]:
+    async def handle(request: Request, tenants: TenantsDep) -> dict[str, str]:
         try:
             event = read_event(request.headers, await request.body())
         except InvalidEvent as error:
             return _drop(topic, f"not a CloudEvent 1.0: {error}")
         with bind(topic=topic, event_id=event.get_id(), event_type=event.get_type()):
             try:
-                await handler(event, services)
+                tenant = _tenant_here(topic, event, tenants)
+                with bind(tenant=tenant):
+                    await handler(event, tenants[tenant])
+                    log.info("event handled", status="SUCCESS")
             except Dropped as dropped:
                 return _drop(topic, str(dropped))
-            log.info("event handled", status="SUCCESS")
         EVENTS_CONSUMED.labels(topic).inc()
         return SUCCESS
 
@@ -156,6 +169,32 @@ def _drop(topic: str, reason: str) -> dict[str, str]:
     log.info("event handled", status="DROP")
     EVENTS_DROPPED.labels(topic).inc()
     return DROP
+
+
+def _tenant_here(topic: str, event: CloudEvent, tenants: Tenants) -> str:
+    """The tenant whose services handle the event; a dead letter is kept whatever it says
+    (with the default tenant's when its own is not one of this service's)."""
+    try:
+        tenant = _tenant_of(event)
+        if tenant in tenants:
+            return tenant
+        reason = f"no tenant {tenant[:64]!r} here"
+    except Dropped as dropped:
+        reason = str(dropped)
+    if topic == DEAD_LETTER_TOPIC:
+        return DEFAULT_TENANT
+    raise Dropped(reason)
+
+
+def _tenant_of(event: CloudEvent) -> str:
+    """The event's `tenant` attribute, or its data's `tenant`; both must agree."""
+    named = event.get_extension(TENANT_ATTRIBUTE)
+    data = _json_data(event, strict=False)
+    in_data = data.get(TENANT_ATTRIBUTE) if isinstance(data, dict) else None
+    if named is not None and in_data is not None and named != in_data:
+        raise Dropped(f"the event names tenant {named!r}, its data {in_data!r}")
+    tenant = named if named is not None else in_data
+    return DEFAULT_TENANT if tenant is None else str(tenant)
 
 
 def _json_data(event: CloudEvent, *, strict: bool = True) -> Any:

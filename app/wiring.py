@@ -1,7 +1,9 @@
 """Builds what `orders` shares once, from its sidecar: the state store, the actors (hosted
-here and called from here), the workflow worker and client, and authentication."""
+here and called from here), the workflow worker and client, and authentication; then each
+tenant's services over them (app/services.py) and each tenant's administrator."""
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -16,25 +18,20 @@ from dapr.ext.fastapi import DaprActor
 from dapr.ext.workflow import WorkflowRuntime
 from dapr.ext.workflow.aio import DaprWorkflowClient
 
-from actors.clients import InventoryClient, OrderClient
+from actors.clients import InventoryActors, InventoryClient, OrderActors, OrderClient
 from actors.inventory import Inventory
+from actors.messages import OrderView, Payment
 from actors.order import KeepSaga, Order
 from actors.serializer import PlainJson
-from app.auth.revocations import Revocations
-from app.auth.service import Authenticator
 from app.auth.tokens import TokenSigner
-from app.auth.users import UserStore
-from app.checkout import keep_saga
+from app.checkout import Sagas, TenantSagas, keep_saga
 from app.digest import schedule_digest
 from app.flag_sources import follow_flags
 from app.flags import Flags
 from app.health import SidecarReadiness
-from app.images import ItemImages
-from app.perimeter.idempotency import IdempotencyStore
-from app.perimeter.rate_limits import RateLimits
-from app.read_models import ReadModels
-from app.services import Services
+from app.services import Shared, tenant_services
 from app.settings import OrdersSettings
+from app.tenancy import Tenants
 from app.workflow_worker import WorkflowWorker
 from common.bindings import NamedDocuments
 from common.blobs import BindingBlobs
@@ -43,6 +40,7 @@ from common.events import DaprPublisher, Publisher
 from common.observability.logs import sdk_logger_options
 from common.sidecar import ActorRuntimeHttp, Sidecar, connect
 from common.state import DaprDocuments
+from common.tenancy import DEFAULT_TENANT, ActorInvoker, ScopedActors
 from workflows.activities import CHECKOUT_ACTIVITIES, CheckoutDependencies
 from workflows.checkout import checkout
 from workflows.payments import InvokedPayments
@@ -53,7 +51,7 @@ log = logging.getLogger(__name__)
 @asynccontextmanager
 async def sidecar_services(
     settings: OrdersSettings, actor_host: DaprActor
-) -> AsyncIterator[Services]:
+) -> AsyncIterator[Tenants]:
     names = settings.components
     async with connect(settings.sidecar) as sidecar:
         secrets = Secrets(sidecar.dapr, names.secretstore)
@@ -63,31 +61,30 @@ async def sidecar_services(
         )
         watch = timedelta(seconds=settings.service.saga_watch_seconds)
         publisher = DaprPublisher(sidecar.dapr, names.pubsub)
-        await register_actors(
-            actor_host, publisher, sidecar.actor_runtime, partial(keep_saga, sagas), watch
-        )
+        await register_actors(actor_host, publisher, sidecar.actor_runtime, keeper(sagas), watch)
         caller_key = CallerKey(
             await secrets.read(settings.auth.caller_key_secret), names.orders_app_id
         )
         worker = WorkflowWorker(workflow_runtime(sidecar, settings, caller_key))
-        inventory = InventoryClient(sidecar.actors)
-        services = Services(
-            settings=settings.service,
+        shared = Shared(
+            settings=settings,
             readiness=SidecarReadiness(sidecar, worker),
-            inventory=inventory,
-            orders=OrderClient(sidecar.actors),
+            store=store,
+            actors=partial(tenant_actors, sidecar.actors),
             sagas=sagas,
-            read_models=ReadModels(store),
-            auth=await authenticator(store, secrets, settings),
-            rate_limits=RateLimits(settings.perimeter, store),
-            idempotency=IdempotencyStore(store, settings.perimeter.idempotency_key_seconds),
             notifications=NamedDocuments(sidecar.pooled, names.notifications),
             flags=Flags(),
-            images=ItemImages(inventory, BindingBlobs(sidecar.dapr, names.images)),
+            blobs=BindingBlobs(sidecar.dapr, names.images),
+            signer=TokenSigner(await secrets.read(settings.auth.signing_key_secret), settings.auth),
         )
+        tenants = {
+            tenant: tenant_services(shared, tenant) for tenant in settings.tenancy.all_tenants
+        }
+        for tenant, admin in (await administrators(secrets, settings)).items():
+            await tenants[tenant].auth.ensure_admin(*admin)
         worker.start()
         following = asyncio.create_task(
-            follow_flags(sidecar, names, settings.flags, services.flags), name="flags"
+            follow_flags(sidecar, names, settings.flags, shared.flags), name="flags"
         )
         following.add_done_callback(_report_end)
         scheduling = asyncio.create_task(
@@ -96,13 +93,28 @@ async def sidecar_services(
             )
         )
         try:
-            yield services
+            yield tenants
         finally:
             scheduling.cancel()
             following.cancel()
             # The SDK's async workflow client has no close (1.18.3): its channel ends with
             # the process.
             await worker.stop()
+
+
+def tenant_actors(invoker: ActorInvoker, tenant: str) -> tuple[InventoryActors, OrderActors]:
+    """One tenant's Inventory and Order actors (common/tenancy.py scopes their ids)."""
+    actors = ScopedActors(invoker, tenant)
+    return InventoryClient(actors), OrderClient(actors)
+
+
+def keeper(sagas: Sagas) -> KeepSaga:
+    """The Order actors' saga watch, with the sagas of the order's tenant."""
+
+    async def keep(tenant: str, order: OrderView, payment: Payment) -> str:
+        return await keep_saga(TenantSagas(sagas, tenant), order, payment)
+
+    return keep
 
 
 async def keep_trying(step: Callable[[], Awaitable[None]], pause: float = 5.0) -> None:
@@ -130,19 +142,32 @@ class Secrets:
         return (await self._dapr.get_secret(self._store, name)).secret[name]
 
 
-async def authenticator(
-    store: DaprDocuments, secrets: Secrets, settings: OrdersSettings
-) -> Authenticator:
-    """Reads the signing key and the bootstrap administrator from the secret store."""
-    auth_settings = settings.auth
-    signer = TokenSigner(await secrets.read(auth_settings.signing_key_secret), auth_settings)
-    revocations = Revocations(
-        store, auth_settings.refresh_token_seconds, auth_settings.revocation_cache_seconds
-    )
-    auth = Authenticator(UserStore(store), revocations, signer)
-    admin_email = await secrets.read(auth_settings.admin_email_secret)
-    await auth.ensure_admin(admin_email, await secrets.read(auth_settings.admin_password_secret))
-    return auth
+async def administrators(secrets: Secrets, settings: OrdersSettings) -> dict[str, tuple[str, str]]:
+    """Each tenant's bootstrap administrator, by tenant: the default tenant's from
+    `admin-email` and `admin-password`; every other tenant's from the JSON object in
+    `tenant-admins` ({"<tenant>": {"email": ..., "password": ...}}), read only when there are
+    other tenants. A tenant without one stops the start with a line naming the fix."""
+    auth = settings.auth
+    admins = {
+        DEFAULT_TENANT: (
+            await secrets.read(auth.admin_email_secret),
+            await secrets.read(auth.admin_password_secret),
+        )
+    }
+    others = [tenant for tenant in settings.tenancy.all_tenants if tenant != DEFAULT_TENANT]
+    if not others:
+        return admins
+    name = settings.tenancy.admins_secret
+    try:
+        listed = json.loads(await secrets.read(name))
+        for tenant in others:
+            admins[tenant] = (str(listed[tenant]["email"]), str(listed[tenant]["password"]))
+    except (ValueError, KeyError, TypeError) as error:
+        raise RuntimeError(
+            f'the secret {name!r} must hold {{"<tenant>": {{"email": ..., "password": ...}}}}'
+            f" for each of {others}; missing or malformed: {error}"
+        ) from error
+    return admins
 
 
 async def register_actors(

@@ -19,9 +19,14 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 from dapr.aio.clients import DaprClient
 
+from common.tenancy import DEFAULT_TENANT
+
 CLOUDEVENTS_JSON = JSONFormat.CONTENT_TYPE
 # What Dapr calls a payload a sidecar published as it was, without a CloudEvent around it.
 PLAIN_PAYLOAD_TYPE = "com.dapr.event.sent"
+# The CloudEvent extension attribute naming the tenant an event belongs to; an event without
+# it belongs to the default tenant.
+TENANT_ATTRIBUTE = "tenant"
 EventDocument = dict[str, Any]
 _FORMAT = JSONFormat()
 
@@ -31,10 +36,15 @@ class InvalidEvent(Exception):
 
 
 def new_event(
-    event_type: str, event_id: str, data: Mapping[str, Any], time: str, source: str
+    event_type: str,
+    event_id: str,
+    data: Mapping[str, Any],
+    time: str,
+    source: str,
+    tenant: str = DEFAULT_TENANT,
 ) -> EventDocument:
     """A structured CloudEvent; `time` is when the change happened, as ISO 8601 (UTC when it
-    names no offset)."""
+    names no offset). An event of a tenant other than the default one says which."""
     moment = datetime.fromisoformat(time)
     attributes = {
         "type": event_type,
@@ -43,6 +53,8 @@ def new_event(
         "time": moment if moment.tzinfo else moment.replace(tzinfo=UTC),
         "datacontenttype": "application/json",
     }
+    if tenant != DEFAULT_TENANT:
+        attributes[TENANT_ATTRIBUTE] = tenant
     document: EventDocument = json.loads(_FORMAT.write(CloudEvent(attributes, dict(data))))
     return document
 

@@ -12,7 +12,7 @@ from devstack.stack import RunningApp
 
 TOKEN_PATH = "/api/v1/auth/token"
 # Shared by every client of one process, so a run signs each user in once.
-_tokens: dict[tuple[str, str], str] = {}
+_tokens: dict[tuple[str, ...], str] = {}
 
 
 class SignedIn(httpx.Auth):
@@ -21,9 +21,13 @@ class SignedIn(httpx.Auth):
     # httpx reads each response before the flow sees it, for sync and async clients alike.
     requires_response_body = True
 
-    def __init__(self, base_url: str, email: str, password: str) -> None:
+    def __init__(
+        self, base_url: str, email: str, password: str, headers: dict[str, str] | None = None
+    ) -> None:
         self.email, self.password = email, password
-        self._cache_key = (base_url, email)
+        # What signing in needs besides the form (a tenant's header).
+        self._headers = headers or {}
+        self._cache_key = (base_url, email, *sorted(self._headers.values()))
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if self._cache_key not in _tokens:
@@ -37,7 +41,8 @@ class SignedIn(httpx.Auth):
 
     def _sign_in(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         form = {"username": self.email, "password": self.password}
-        response = yield httpx.Request("POST", request.url.join(TOKEN_PATH), data=form)
+        url = request.url.join(TOKEN_PATH)
+        response = yield httpx.Request("POST", url, data=form, headers=self._headers)
         if response.status_code != 200:
             raise RuntimeError(f"signing in as {self.email} failed: {response.text}")
         _tokens[self._cache_key] = response.json()["access_token"]
@@ -47,6 +52,12 @@ def admin_credentials(orders: RunningApp) -> tuple[str, str]:
     """The bootstrap administrator, as the local secret store holds it."""
     secrets = json.loads(orders.secrets_file.read_text())
     return secrets["admin-email"], secrets["admin-password"]
+
+
+def tenant_admin_credentials(orders: RunningApp, tenant: str) -> tuple[str, str]:
+    """A tenant's administrator, as `tenant-admins` in the local secret store holds it."""
+    admins = json.loads(json.loads(orders.secrets_file.read_text())["tenant-admins"])
+    return admins[tenant]["email"], admins[tenant]["password"]
 
 
 def as_admin(orders: RunningApp) -> SignedIn:

@@ -2,6 +2,10 @@
 
 They run at least once, so each is idempotent on the order id. A domain refusal that retrying
 cannot change comes back as a value; anything else raises and the workflow's policy retries.
+
+The order id they get is the saga's instance id: the Order actor's id, scoped by tenant. So
+are the charges `payments` keeps (one per order id), and an order's SKUs are that tenant's
+Inventory actors (`id_beside`): a saga reaches nothing of another tenant.
 """
 
 import asyncio
@@ -12,6 +16,7 @@ from prometheus_client import Counter
 
 from actors.clients import InventoryActors, OrderActors
 from actors.outcome import Refused
+from common.tenancy import id_beside
 from domain.errors import NotFound, OutOfStock, ReservationClosed
 from workflows.activity import Activity, activity
 from workflows.messages import (
@@ -54,7 +59,7 @@ async def reserve_stock(deps: CheckoutDependencies, request: StockRequest) -> Re
 
 async def _reserve(deps: CheckoutDependencies, order_id: str, line: SagaLine) -> ReservedLine:
     try:
-        await deps.inventory.reserve(line["sku"], order_id, line["quantity"])
+        await deps.inventory.reserve(id_beside(order_id, line["sku"]), order_id, line["quantity"])
     except Refused as refusal:
         # Retrying cannot turn these into a reservation.
         if not refusal.is_a(OutOfStock, ReservationClosed, NotFound):
@@ -73,7 +78,7 @@ async def release_stock(deps: CheckoutDependencies, request: StockRequest) -> No
 
 async def _release(deps: CheckoutDependencies, order_id: str, line: SagaLine) -> None:
     try:
-        await deps.inventory.release(line["sku"], order_id)
+        await deps.inventory.release(id_beside(order_id, line["sku"]), order_id)
     except Refused as refusal:
         if not refusal.is_a(NotFound):
             raise
@@ -94,9 +99,8 @@ async def confirm_order(deps: CheckoutDependencies, request: ConfirmRequest) -> 
     """The held units leave the warehouse, then the order is confirmed: both cannot be
     refused past the charge, and both are idempotent, so a retry finishes the job."""
     order_id = request["order_id"]
-    await asyncio.gather(
-        *(deps.inventory.commit(line["sku"], order_id) for line in request["lines"])
-    )
+    skus = [id_beside(order_id, line["sku"]) for line in request["lines"]]
+    await asyncio.gather(*(deps.inventory.commit(sku, order_id) for sku in skus))
     await deps.orders.confirm(order_id, request["at"])
 
 

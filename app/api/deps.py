@@ -1,5 +1,5 @@
 """What each route needs, named once: the caller and their role, the actors, the sagas, the
-read models, and how often the caller may ask.
+read models, and how often the caller may ask. Each is the request's tenant's (app/tenancy.py).
 
 Every dependency is `async def`: FastAPI runs a plain `def` one in a worker thread, which
 costs more than the dependency itself."""
@@ -7,7 +7,7 @@ costs more than the dependency itself."""
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from actors.clients import InventoryActors, OrderActors
@@ -19,25 +19,32 @@ from app.images import ItemImages
 from app.read_models import ReadModels
 from app.services import Services
 from app.settings import AppSettings
+from app.tenancy import HEADER, Tenants, services_of
+from common.tenancy import TENANT_PATTERN
 
 __all__ = ["AdminUser", "CurrentUser", "CustomerUser", "Principal"]
 T = TypeVar("T")
 
 
 async def get_services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
+    return services_of(request.scope)
+
+
+async def get_tenants(request: Request) -> Tenants:
+    tenants: Tenants = request.app.state.tenants
+    return tenants
 
 
 def _service(pick: Callable[[Services], T]) -> Callable[[Request], Awaitable[T]]:
     async def dependency(request: Request) -> T:
-        services: Services = request.app.state.services
-        return pick(services)
+        return pick(services_of(request.scope))
 
     return dependency
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+# Every tenant's services, for the sidecar's callbacks that find the tenant in what they get.
+TenantsDep = Annotated[Tenants, Depends(get_tenants)]
 SettingsDep = Annotated[AppSettings, Depends(_service(lambda s: s.settings))]
 AuthDep = Annotated[Authenticator, Depends(_service(lambda s: s.auth))]
 InventoryDep = Annotated[InventoryActors, Depends(_service(lambda s: s.inventory))]
@@ -70,6 +77,13 @@ def _role(role: str) -> Callable[[Principal], Awaitable[Principal]]:
 CurrentUser = Annotated[Principal, Depends(current_user)]
 AdminUser = Annotated[Principal, Depends(_role(ADMIN))]
 CustomerUser = Annotated[Principal, Depends(_role(CUSTOMER))]
+
+
+async def tenant_header(
+    _tenant: Annotated[str, Header(alias=HEADER, pattern=TENANT_PATTERN, max_length=32)],
+) -> None:
+    """Documents the header in the OpenAPI schema (TENANCY_SOURCE=header); the tenant
+    middleware has already resolved and checked it."""
 
 
 def client_address(request: Request) -> str:

@@ -11,6 +11,7 @@ from app.auth.passwords import Passwords, check_policy
 from app.auth.revocations import Revocations
 from app.auth.tokens import InvalidToken, TokenClaims, TokenKind, TokenPair, TokenSigner
 from app.auth.users import User, UserStore, normalize_email, user_id_for
+from common.tenancy import DEFAULT_TENANT
 
 log = logging.getLogger(__name__)
 
@@ -31,17 +32,22 @@ class Principal:
 
 
 class Authenticator:
+    """One tenant's accounts: its users, its revocations, and tokens that name the tenant, so
+    a token is good only for requests to the tenant that issued it."""
+
     def __init__(
         self,
         users: UserStore,
         revocations: Revocations,
         signer: TokenSigner,
         passwords: Passwords | None = None,
+        tenant: str = DEFAULT_TENANT,
     ) -> None:
         self._users = users
         self._revocations = revocations
         self._signer = signer
         self._passwords = passwords or Passwords()
+        self._tenant = tenant
 
     async def register(
         self, email: str, password: str, name: str, roles: frozenset[str] = frozenset({CUSTOMER})
@@ -75,7 +81,7 @@ class Authenticator:
         verified = await asyncio.to_thread(self._passwords.verify, known_hash, password)
         if not verified or user is None:
             raise InvalidCredentials("wrong e-mail address or password")
-        return self._signer.issue_pair(user.id, user.roles)
+        return self._signer.issue_pair(user.id, user.roles, self._tenant)
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """Rotates the pair. A refresh token works once: presenting a spent one means it was
@@ -88,7 +94,7 @@ class Authenticator:
         user = await self._users.get(claims.user_id)
         if user is None:
             raise NotAuthenticated("the account is gone")
-        return self._signer.issue_pair(user.id, user.roles)
+        return self._signer.issue_pair(user.id, user.roles, self._tenant)
 
     async def sign_out(self, principal: Principal) -> None:
         await self._revocations.revoke_all(principal.id, time.time())
@@ -103,9 +109,11 @@ class Authenticator:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() == "bearer" and token:
             try:
-                return self._signer.decode(token, "access").user_id
+                claims = self._signer.decode(token, "access")
             except InvalidToken:
-                pass
+                return "anonymous"
+            if claims.tenant == self._tenant:
+                return claims.user_id
         return "anonymous"
 
     async def caller(self, authorization: str) -> str | None:
@@ -126,6 +134,9 @@ class Authenticator:
             claims = self._signer.decode(token, kind)
         except InvalidToken as error:
             raise NotAuthenticated(f"the token is not valid: {error}") from error
+        if claims.tenant != self._tenant:
+            # Before anything is read: another tenant's token opens nothing here.
+            raise NotAuthenticated("the token was issued for another tenant")
         revoked_before = await self._revocations.revoked_before(claims.user_id)
         if revoked_before is not None and claims.issued_at <= revoked_before:
             raise NotAuthenticated("the token was revoked")

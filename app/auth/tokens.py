@@ -10,10 +10,12 @@ from typing import Any, Literal
 import jwt
 
 from app.settings import AuthSettings
+from common.tenancy import DEFAULT_TENANT
 
 ALGORITHM = "HS256"
 VERIFIED_TOKENS = 10_000
 TokenKind = Literal["access", "refresh"]
+TENANT_CLAIM = "tenant"
 
 
 class InvalidToken(Exception):
@@ -28,6 +30,8 @@ class TokenClaims:
     token_id: str
     issued_at: float
     expires_at: float
+    # The tenant whose user this is; tokens of the default tenant carry no claim for it.
+    tenant: str = DEFAULT_TENANT
 
 
 @dataclass(frozen=True)
@@ -46,12 +50,14 @@ class TokenSigner:
         # Tokens already verified, by their text: a client sends the same one many times.
         self._verified: OrderedDict[tuple[str, TokenKind], TokenClaims] = OrderedDict()
 
-    def issue_pair(self, user_id: str, roles: frozenset[str]) -> TokenPair:
+    def issue_pair(
+        self, user_id: str, roles: frozenset[str], tenant: str = DEFAULT_TENANT
+    ) -> TokenPair:
         # Fractional issue times, so a logout and a new sign-in in the same second stay ordered.
         now = time.time()
         return TokenPair(
-            access_token=self._sign(user_id, roles, "access", now),
-            refresh_token=self._sign(user_id, roles, "refresh", now),
+            access_token=self._sign(user_id, roles, tenant, "access", now),
+            refresh_token=self._sign(user_id, roles, tenant, "refresh", now),
             expires_in=self._settings.access_token_seconds,
         )
 
@@ -89,9 +95,12 @@ class TokenSigner:
             token_id=claims["jti"],
             issued_at=float(claims["iat"]),
             expires_at=float(claims["exp"]),
+            tenant=str(claims.get(TENANT_CLAIM, DEFAULT_TENANT)),
         )
 
-    def _sign(self, user_id: str, roles: frozenset[str], kind: TokenKind, now: float) -> str:
+    def _sign(
+        self, user_id: str, roles: frozenset[str], tenant: str, kind: TokenKind, now: float
+    ) -> str:
         lifetime = (
             self._settings.access_token_seconds
             if kind == "access"
@@ -108,4 +117,6 @@ class TokenSigner:
             "iat": now,
             "exp": int(now) + lifetime,
         }
+        if tenant != DEFAULT_TENANT:
+            claims[TENANT_CLAIM] = tenant
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)

@@ -1,12 +1,12 @@
 """`Idempotency-Key` on POSTs and PUTs: the same key and body replays the first answer (marked
 with `Idempotent-Replayed: true`), the same key with another body is a 422, and keys expire.
 
-Answers are stored through the sidecar per caller, so a retry reaching another replica or a
-restarted process still replays. A replay is for the caller as they are now: a revoked or
-expired token gets 401 like any other request. Anonymous callers' records are keyed by the
-body as well, so two of them never see each other's answers. Two first tries racing with one
-key both run; the routes are idempotent on their own (an order's id derives from the key), so
-they agree.
+Answers are stored through the sidecar per tenant and caller, so a retry reaching another
+replica or a restarted process still replays. A replay is for the caller as they are now: a
+revoked or expired token gets 401 like any other request. Anonymous callers' records are
+keyed by the body as well, so two of them never see each other's answers. Two first tries
+racing with one key both run; the routes are idempotent on their own (an order's id derives
+from the key), so they agree.
 
 Bodies are read whole before the route, within the edge's cap (64 KiB; a picture's cap for
 an upload), and told apart by a digest of their bytes, binary ones included.
@@ -19,6 +19,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.errors import NotAuthenticated
+from app.tenancy import services_of
 from common.problems import problem
 from common.state import Documents, insert_document, read_document
 
@@ -67,7 +68,7 @@ class IdempotencyMiddleware:
             detail = f"Idempotency-Key has 1 to {MAX_KEY_LENGTH} characters."
             await problem(422, detail)(scope, receive, send)
             return
-        services = scope["app"].state.services
+        services = services_of(scope)
         body = await _read_body(receive)
         fingerprint = _body_digest(scope["path"], body)
         try:

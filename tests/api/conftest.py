@@ -13,21 +13,16 @@ from argon2 import PasswordHasher
 from dapr.ext.fastapi import DaprActor
 from fastapi.testclient import TestClient
 
-from actors.clients import InventoryActors
+from actors.clients import InventoryActors, OrderActors
 from app.auth.passwords import Passwords
-from app.auth.revocations import Revocations
-from app.auth.service import Authenticator
 from app.auth.tokens import TokenSigner
-from app.auth.users import UserStore
-from app.images import ItemImages
 from app.main import create_app
-from app.perimeter.idempotency import IdempotencyStore
-from app.perimeter.rate_limits import RateLimits
-from app.read_models import ReadModels
-from app.services import Services
+from app.services import Shared, tenant_services
 from app.settings import AuthSettings, OrdersSettings, PerimeterSettings
+from app.tenancy import Tenants
 from common.memory_state import MemoryDocuments
 from common.settings import EdgeSettings
+from common.tenancy import DEFAULT_TENANT
 from tests.fakes.blobs import MemoryBlobs
 from tests.fakes.catalog import FakeInventory, FakeOrders
 from tests.fakes.flags import FakeFlagStore
@@ -77,6 +72,13 @@ class World:
     notifications: SentDocuments = field(default_factory=SentDocuments)
     flag_store: FakeFlagStore = field(default_factory=FakeFlagStore)
     blobs: MemoryBlobs = field(default_factory=MemoryBlobs)
+    # The actors of tenants other than the default one, which has those above.
+    tenant_actors: dict[str, tuple[FakeInventory, FakeOrders]] = field(default_factory=dict)
+
+    def actors_of(self, tenant: str) -> tuple[InventoryActors, OrderActors]:
+        if tenant == DEFAULT_TENANT:
+            return self.real_inventory or self.inventory, self.orders
+        return self.tenant_actors.setdefault(tenant, (FakeInventory(), FakeOrders()))
 
 
 def settings(**perimeter: object) -> OrdersSettings:
@@ -94,29 +96,34 @@ def settings(**perimeter: object) -> OrdersSettings:
 
 
 def in_process(world: World, orders_settings: OrdersSettings) -> TestClient:
+    """The app over the fakes, each tenant's services made as the real ones are
+    (app.services.tenant_services): one store and one saga engine for all tenants."""
+
     @asynccontextmanager
-    async def services(chosen: OrdersSettings, _host: DaprActor) -> AsyncIterator[Services]:
-        store = world.store
-        revocations = Revocations(store, chosen.auth.refresh_token_seconds)
-        signer = TokenSigner(SIGNING_KEY, chosen.auth)
-        auth = Authenticator(UserStore(store), revocations, signer, CHEAP_PASSWORDS)
-        await auth.ensure_admin(*ADMIN)
-        yield Services(
-            settings=chosen.service,
+    async def services(chosen: OrdersSettings, _host: DaprActor) -> AsyncIterator[Tenants]:
+        shared = Shared(
+            settings=chosen,
             readiness=world.readiness,
-            inventory=world.real_inventory or world.inventory,
-            orders=world.orders,
+            store=world.store,
+            actors=world.actors_of,
             sagas=world.sagas,
-            read_models=ReadModels(store),
-            auth=auth,
-            rate_limits=RateLimits(chosen.perimeter, store),
-            idempotency=IdempotencyStore(store, chosen.perimeter.idempotency_key_seconds),
             notifications=world.notifications,
             flags=world.flag_store.flags,
-            images=ItemImages(world.inventory, world.blobs),
+            blobs=world.blobs,
+            signer=TokenSigner(SIGNING_KEY, chosen.auth),
+            passwords=CHEAP_PASSWORDS,
         )
+        tenants = {t: tenant_services(shared, t) for t in chosen.tenancy.all_tenants}
+        for tenant, services in tenants.items():
+            await services.auth.ensure_admin(*admin_of(tenant))
+        yield tenants
 
     return TestClient(create_app(orders_settings, services), raise_server_exceptions=False)
+
+
+def admin_of(tenant: str) -> tuple[str, str]:
+    """The bootstrap administrator of each tenant in these tests."""
+    return ADMIN if tenant == DEFAULT_TENANT else (f"admin@{tenant}.example.com", ADMIN[1])
 
 
 @pytest.fixture

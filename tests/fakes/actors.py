@@ -89,7 +89,7 @@ def activate_inventory(sidecar: MemorySidecar, events: Events, sku: str = "tea")
 
 
 def activate_order(sidecar: MemorySidecar, events: Events, order_id: str = "o1") -> Order:
-    async def keep_saga(_order: OrderView, _payment: Payment) -> str:
+    async def keep_saga(_tenant: str, _order: OrderView, _payment: Payment) -> str:
         return "running"
 
     ctx = runtime(Order, sidecar)

@@ -1,15 +1,20 @@
 """Passwords and tokens, without a sidecar."""
 
+import asyncio
 import time
 
 import jwt
 import pytest
 
-from app.auth.errors import WeakPassword
+from app.auth.errors import NotAuthenticated, WeakPassword
 from app.auth.passwords import Passwords, check_policy
+from app.auth.revocations import Revocations
+from app.auth.service import Authenticator
 from app.auth.tokens import ALGORITHM, InvalidToken, TokenSigner
-from app.auth.users import normalize_email, user_id_for
+from app.auth.users import UserStore, normalize_email, user_id_for
 from app.settings import AuthSettings
+from common.memory_state import MemoryDocuments
+from common.tenancy import DEFAULT_TENANT, tenant_documents
 
 KEY = "k" * 48
 
@@ -88,3 +93,41 @@ def test_expired_tampered_and_foreign_tokens_are_refused() -> None:
 def test_a_short_signing_key_is_refused() -> None:
     with pytest.raises(ValueError, match="32 characters"):
         TokenSigner("short", AuthSettings())
+
+
+def test_a_token_names_its_tenant_and_the_default_tenant_s_names_none() -> None:
+    signer = TokenSigner(KEY, AuthSettings())
+    acme = signer.issue_pair("u_1", frozenset(), "acme").access_token
+    default = signer.issue_pair("u_1", frozenset()).access_token
+
+    assert signer.decode(acme, "access").tenant == "acme"
+    assert jwt.decode(acme, options={"verify_signature": False})["tenant"] == "acme"
+    assert signer.decode(default, "access").tenant == DEFAULT_TENANT
+    assert "tenant" not in jwt.decode(default, options={"verify_signature": False})
+
+
+def test_another_tenant_s_token_opens_nothing_and_reads_nothing() -> None:
+    signer = TokenSigner(KEY, AuthSettings())
+    store = MemoryDocuments()
+
+    def authenticator(tenant: str) -> Authenticator:
+        scoped = tenant_documents(store, tenant)
+        revocations = Revocations(scoped, 60)
+        return Authenticator(UserStore(scoped), revocations, signer, tenant=tenant)
+
+    acme, globex = authenticator("acme"), authenticator("globex")
+    pair = signer.issue_pair("u_1", frozenset({"customer"}), "acme")
+
+    async def scenario() -> None:
+        assert (await acme.principal(pair.access_token)).id == "u_1"
+        reads = store.reads
+        with pytest.raises(NotAuthenticated, match="another tenant"):
+            await globex.principal(pair.access_token)
+        with pytest.raises(NotAuthenticated, match="another tenant"):
+            await globex.refresh(pair.refresh_token)
+        assert store.reads == reads
+        assert globex.subject(f"Bearer {pair.access_token}") == "anonymous"
+        assert acme.subject(f"Bearer {pair.access_token}") == "u_1"
+
+    asyncio.run(scenario())
+    assert store.documents == {}

@@ -39,6 +39,24 @@ def test_local_secrets_are_generated_once_and_kept(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o077 == 0
 
 
+def test_each_tenant_gets_an_administrator_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "secrets.json"
+    monkeypatch.delenv("TENANCY_TENANTS", raising=False)
+    ensure_local_secrets(path)
+    assert json.loads(json.loads(path.read_text())["tenant-admins"]) == {}
+
+    ensure_local_secrets(path, ["acme"])
+    acme = json.loads(json.loads(path.read_text())["tenant-admins"])["acme"]
+    monkeypatch.setenv("TENANCY_TENANTS", '["acme", "globex"]')
+    ensure_local_secrets(path)
+    admins = json.loads(json.loads(path.read_text())["tenant-admins"])
+
+    assert admins["acme"] == acme and acme["email"] == "admin@acme.example.com"
+    assert set(admins) == {"acme", "globex"} and len(admins["globex"]["password"]) >= 24
+
+
 @pytest.mark.parametrize("profile", PROFILES)
 def test_every_profile_carries_the_component_names_the_code_uses(profile: str) -> None:
     paths = RunFile.load().with_profile(profile).resources_paths

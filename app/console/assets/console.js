@@ -8,6 +8,10 @@ const MAX_POLL_MS = 10000;
 // strict CSP is what keeps scripts that could read them out of the page.
 const ACCESS_KEY = "saga-console-token";
 const REFRESH_KEY = "saga-console-refresh";
+// With TENANCY_SOURCE=header the page's address names the tenant (/console?tenant=acme) and
+// every call says it; with a subdomain the host already does.
+const TENANT = new URLSearchParams(location.search).get("tenant");
+const TENANT_HEADER = TENANT ? { "X-Tenant-ID": TENANT } : {};
 
 const $ = (id) => document.getElementById(id);
 let me = null;
@@ -42,7 +46,7 @@ function forgetTokens() {
 }
 
 async function api(path, options = {}, retried = false) {
-  const headers = { Accept: "application/json", ...(options.headers || {}) };
+  const headers = { Accept: "application/json", ...TENANT_HEADER, ...(options.headers || {}) };
   const token = sessionStorage.getItem(ACCESS_KEY);
   if (token) headers.Authorization = `Bearer ${token}`;
   const response = await fetch(API + path, { ...options, headers });
@@ -71,7 +75,7 @@ async function renew() {
   if (!refreshToken) return false;
   const response = await fetch(`${API}/auth/refresh`, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { "Content-Type": "application/json", ...TENANT_HEADER },
     body: JSON.stringify({ refresh_token: refreshToken }),
   });
   if (!response.ok) return false;
@@ -112,7 +116,11 @@ async function signIn(event) {
   event.preventDefault();
   $("sign-in-error").textContent = "";
   const form = new URLSearchParams(new FormData($("sign-in-form")));
-  const response = await fetch(`${API}/auth/token`, { method: "POST", body: form });
+  const response = await fetch(`${API}/auth/token`, {
+    method: "POST",
+    headers: TENANT_HEADER,
+    body: form,
+  });
   const body = await response.json();
   if (!response.ok) {
     $("sign-in-error").textContent = body.detail || "Signing in failed.";
