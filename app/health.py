@@ -3,8 +3,9 @@
 - live: the process answers; never depends on the sidecar (a restart would not help).
 - startup: start-up finished (secrets read, sidecar reached once, actors registered); until
   then Kubernetes holds off the other probes.
-- ready: the sidecar, the actor runtime and the workflow worker are up now; goes false when
-  one is lost and true again by itself when it comes back.
+- ready: the sidecar (over HTTP and over this app's gRPC channel), the actor runtime and the
+  workflow worker are up now; goes false when one is lost and true again by itself when it
+  comes back.
 """
 
 import httpx
@@ -27,6 +28,7 @@ class SidecarReadiness:
     async def checks(self) -> dict[str, bool]:
         return {
             "sidecar": await self._sidecar.is_healthy(),
+            "sidecar_grpc": await self._sidecar.answers_grpc(),
             "actors": await self._actor_host_ready(),
             "workflows": await self._worker.is_ready(),
         }

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import grpc
 import httpx
 from dapr.actor.runtime.reentrancy_context import reentrancy_ctx
 from dapr.aio.clients import DaprClient
@@ -40,6 +41,15 @@ class Sidecar:
         except httpx.HTTPError:
             return False
         return response.status_code == httpx.codes.NO_CONTENT
+
+    async def answers_grpc(self) -> bool:
+        """True when this app's gRPC channel reaches the sidecar now. After a sidecar restart the
+        channel reconnects with a backoff of its own, seconds after the HTTP port answers."""
+        try:
+            await self.dapr.get_metadata()
+        except grpc.RpcError:
+            return False
+        return True
 
     async def metadata(self) -> dict[str, Any]:
         response = await self.http.get("/v1.0/metadata")

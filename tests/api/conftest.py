@@ -40,7 +40,12 @@ CHEAP_PASSWORDS = Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parall
 @dataclass
 class FakeReadiness:
     up: dict[str, bool] = field(
-        default_factory=lambda: {"sidecar": True, "actors": True, "workflows": True}
+        default_factory=lambda: {
+            "sidecar": True,
+            "sidecar_grpc": True,
+            "actors": True,
+            "workflows": True,
+        }
     )
 
     async def checks(self) -> dict[str, bool]:

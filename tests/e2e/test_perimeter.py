@@ -129,7 +129,13 @@ def test_the_secrets_api_serves_only_what_the_code_reads(orders: RunningApp) -> 
         bulk = sidecar.get("/v1.0/secrets/secretstore/bulk")
 
     assert allowed.status_code == 200
-    readable = {"jwt-signing-key", "admin-email", "admin-password", "service-caller-key"}
+    readable = {
+        "jwt-signing-key",
+        "admin-email",
+        "admin-password",
+        "service-caller-key",
+        "tenant-admins",
+    }
     assert set(bulk.json()) <= readable
 
 

@@ -10,7 +10,12 @@ def test_ready_directly_and_through_service_invocation(
     invoked = orders_sidecar.get("/v1.0/invoke/orders/method/health/ready")
 
     assert direct.status_code == 200, direct.text
-    assert direct.json()["checks"] == {"sidecar": True, "actors": True, "workflows": True}
+    assert direct.json()["checks"] == {
+        "sidecar": True,
+        "sidecar_grpc": True,
+        "actors": True,
+        "workflows": True,
+    }
     assert invoked.status_code == 200, invoked.text
 
 
