@@ -44,18 +44,21 @@ def script(name: str, *args: str) -> float:
     return time.monotonic() - started
 
 
-def kubectl(*args: str, stdin: str | None = None, check: bool = True, timeout: float = 120) -> str:
-    env = {
+def kubectl_env() -> dict[str, str]:
+    return {
         **os.environ,
         "KUBECONFIG": str(RUN / "pki" / "admin.kubeconfig"),
         "KUBECACHEDIR": str(RUN / "kube-cache"),
     }
+
+
+def kubectl(*args: str, stdin: str | None = None, check: bool = True, timeout: float = 120) -> str:
     done = subprocess.run(
         [str(BUILD / "bin" / "kubectl"), *args],
         input=stdin,
         capture_output=True,
         text=True,
-        env=env,
+        env=kubectl_env(),
         timeout=timeout,
         check=False,
     )
@@ -118,6 +121,54 @@ class Deployed:
         return str(self.pods(app)[0]["metadata"]["name"])
 
 
+class PodLogs:
+    """Follows containers' logs of one pod, each line stamped by the container runtime, until
+    the containers end or `stop`."""
+
+    def __init__(self, pod: str, containers: tuple[str, ...], into: Path) -> None:
+        self._files = {c: into / f"{pod}_{c}.log" for c in containers}
+        self._outputs = [path.open("w") for path in self._files.values()]
+        self._followers = [
+            subprocess.Popen(
+                [
+                    str(BUILD / "bin" / "kubectl"),
+                    "-n",
+                    NAMESPACE,
+                    "logs",
+                    "-f",
+                    "--timestamps",
+                    "--since=1s",
+                    pod,
+                    "-c",
+                    container,
+                ],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                env=kubectl_env(),
+            )
+            for container, output in zip(self._files, self._outputs, strict=True)
+        ]
+
+    def stop(self) -> None:
+        for follower in self._followers:
+            try:
+                follower.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                follower.kill()
+                follower.wait()
+        for output in self._outputs:
+            output.close()
+
+    def first(self, container: str, text: str) -> str | None:
+        """When the first line holding `text` was written (RFC 3339, to the microsecond)."""
+        for line in self._files[container].read_text().splitlines():
+            if text in line:
+                stamp = re.match(r"(\S+T\d\d:\d\d:\d\d)(\.\d+)?Z", line)
+                if stamp:
+                    return stamp.group(1) + (stamp.group(2) or ".").ljust(7, "0")[:7]
+        return None
+
+
 def deploy() -> Deployed:
     """A fresh namespace, the README's secrets, the overlay applied, every Deployment rolled out."""
     kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", timeout=180)
@@ -177,7 +228,8 @@ def save_logs(into: Path) -> None:
     into.mkdir(parents=True, exist_ok=True)
     for pod in kubectl_json("get", "pods", "-A")["items"]:
         namespace, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
-        for container in pod["spec"]["containers"]:
+        # daprd runs as a native sidecar: among the init containers.
+        for container in pod["spec"]["containers"] + pod["spec"].get("initContainers", []):
             log = kubectl(
                 "-n", namespace, "logs", name, "-c", container["name"], check=False, timeout=30
             )

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,6 +28,7 @@ from tests.k8s.cluster import (
     FIGURES,
     NAMESPACE,
     Deployed,
+    PodLogs,
     container_memory,
     kubectl,
     pod_start_seconds,
@@ -42,6 +44,12 @@ headers = {"dapr-api-token": value} if value else {}
 body = json.loads(sys.argv[4]) if len(sys.argv) > 4 else None
 r = httpx.request(method, url, headers=headers, json=body, timeout=10)
 print(json.dumps({"status": r.status_code, "body": r.text}))
+"""
+# What the app container sees: its environment's names, and whether a token is mounted.
+LOOK = """
+import json, os
+token = os.path.exists("/var/run/secrets/kubernetes.io/serviceaccount/token")
+print(json.dumps({"env": sorted(os.environ), "token": token}))
 """
 SIDECAR = "http://127.0.0.1:3500/v1.0"
 PAYMENTS = f"{SIDECAR}/invoke/payments.{NAMESPACE}/method"
@@ -61,6 +69,11 @@ def call(
     out = kubectl("-n", namespace, "exec", pod, "-c", container, "--", "python", "-c", CALL, *args)
     answer = json.loads(out.strip().splitlines()[-1])
     return answer["status"], answer["body"]
+
+
+def look_inside(pod: str, container: str) -> Any:
+    out = kubectl("-n", NAMESPACE, "exec", pod, "-c", container, "--", "python", "-c", LOOK)
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def api(deployed: Deployed, email: str, password: str) -> httpx.Client:
@@ -97,11 +110,24 @@ def test_each_app_runs_beside_an_injected_sidecar_with_the_clusters_components(
     }
     for app in APPS:
         (pod,) = deployed.pods(app)
-        containers = {c["name"]: c for c in pod["spec"]["containers"]}
-        assert set(containers) == {app, "daprd"}
-        assert all(s["ready"] for s in pod["status"]["containerStatuses"])
-        args = containers["daprd"]["args"]
+        spec, status = pod["spec"], pod["status"]
+        # daprd is a native sidecar: an init container that keeps running beside the app.
+        (app_container,) = spec["containers"]
+        (daprd,) = [c for c in spec.get("initContainers", []) if c["name"] == "daprd"]
+        assert app_container["name"] == app and daprd["restartPolicy"] == "Always"
+        statuses = status["containerStatuses"] + status["initContainerStatuses"]
+        assert all(s["ready"] for s in statuses), statuses
+        args = daprd["args"]
         assert "--enable-mtls" in args and args[args.index("--app-id") + 1] == app
+        assert {"name": "GOMEMLIMIT", "value": "230MiB"} in daprd["env"]
+        # Only daprd holds a Kubernetes API token; the app has none, and no Service variables.
+        token_dir = "/var/run/secrets/kubernetes.io/serviceaccount"
+        assert token_dir in {m["mountPath"] for m in daprd["volumeMounts"]}
+        assert not app_container.get("volumeMounts"), app_container.get("volumeMounts")
+        seen = look_inside(pod["metadata"]["name"], app)
+        assert not seen["token"], f"{app}'s container holds a service-account token"
+        hosts = [n for n in seen["env"] if n.endswith("_SERVICE_HOST")]
+        assert hosts == ["KUBERNETES_SERVICE_HOST"], hosts
 
         status, body = call(pod["metadata"]["name"], app, "GET", f"{SIDECAR}/metadata")
         assert status == 200, body
@@ -269,34 +295,45 @@ def test_only_orders_mtls_identity_may_call_payments(deployed: Deployed) -> None
     kubectl("-n", NAMESPACE, "delete", "pod", pods[0][1], "--wait=false")
 
 
-def test_a_rolling_restart_of_orders_loses_no_request(
-    deployed: Deployed, admin: httpx.Client
+def test_a_rolling_restart_of_orders_drains_the_app_before_its_sidecar(
+    deployed: Deployed, admin: httpx.Client, tmp_path: Path
 ) -> None:
-    """Checkouts through the Service while orders restarts: every one is answered and ends."""
+    """Checkouts through the Service while orders restarts. The old pod's app finishes before
+    its daprd is told to stop; each checkout a client retries with its Idempotency-Key (as a
+    client should after a 5xx or a broken connection) is placed exactly once, and ends."""
     sku = new_item(admin, stock_count=1000)
-    answers: Counter[str] = Counter()
-    placed: list[str] = []
-    failures: list[str] = []
+    first_tries: Counter[str] = Counter()
+    placed: dict[str, str] = {}
+    unplaced: list[str] = []
     done = threading.Event()
 
     def checkouts() -> None:
         body = {"lines": [{"sku": sku, "quantity": 1}], "payment_token": "tok_ok"}
         with httpx.Client(base_url=deployed.orders_url, timeout=30, auth=admin.auth) as client:
-            for _ in range(600):  # 10 a second at most: a minute's worth
+            for n in range(600):  # 10 a second at most: a minute's worth
                 if done.is_set():
                     return
-                try:
-                    response = client.post("/api/v1/orders", json=body)
-                    answers[str(response.status_code)] += 1
-                    if response.status_code == 202:
-                        placed.append(response.json()["id"])
-                    else:
-                        failures.append(f"{response.status_code} {response.text[:200]}")
-                except httpx.TransportError as error:
-                    answers[type(error).__name__] += 1
-                    failures.append(repr(error))
+                key = f"rollout-{sku}-{n}"
+                for attempt in range(5):
+                    try:
+                        response = client.post(
+                            "/api/v1/orders", json=body, headers={"Idempotency-Key": key}
+                        )
+                        answer = str(response.status_code)
+                    except httpx.TransportError as error:
+                        answer = type(error).__name__
+                    if attempt == 0:
+                        first_tries[answer] += 1
+                    if answer == "202":
+                        placed[key] = response.json()["id"]
+                        break
+                    time.sleep(0.5)
+                else:
+                    unplaced.append(key)
                 time.sleep(0.1)
 
+    old = deployed.pod_name("orders")
+    logs = PodLogs(old, ("orders", "daprd"), tmp_path)
     load = threading.Thread(target=checkouts)
     load.start()
     try:
@@ -307,20 +344,28 @@ def test_a_rolling_restart_of_orders_loses_no_request(
             "-n", NAMESPACE, "rollout", "status", "deployment/orders", "--timeout=180s", timeout=190
         )
         FIGURES["orders_rollout_s"] = round(time.monotonic() - started, 1)
-        # The old pod's shutdown outlasts the rollout: keep going until it is gone.
         eventually(
             lambda: len(deployed.pods("orders", terminating=True)) == 1 or None,
             timeout=90,
             what="the old orders pod to go",
         )
+        FIGURES["orders_old_pod_gone_s"] = round(time.monotonic() - started, 1)
         time.sleep(3)
     finally:
         done.set()
         load.join()
+        logs.stop()
 
-    FIGURES["rollout_checkouts"] = dict(answers)
-    assert not failures, failures
-    ends = Counter(final_order(admin, order_id, timeout=120)["status"] for order_id in placed)
+    FIGURES["rollout_checkouts_first_try"] = dict(first_tries)
+    app_finished = logs.first("orders", "Finished server process")
+    daprd_stopping = logs.first("daprd", "Received signal 'terminated'")
+    assert app_finished and daprd_stopping, "the old pod's logs do not show its shutdown"
+    assert app_finished <= daprd_stopping, (app_finished, daprd_stopping)
+    assert not unplaced, unplaced
+    assert len(set(placed.values())) == len(placed)
+    ends = Counter(
+        final_order(admin, order_id, timeout=120)["status"] for order_id in placed.values()
+    )
     assert ends == Counter({"confirmed": len(placed)})
     assert stock(admin, sku) == (1000 - len(placed), 0)
 
