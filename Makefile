@@ -51,14 +51,16 @@ test-containers: setup images ## the end-to-end suite against the container stac
 	DAPR_STACK=containers $(UV) run --frozen pytest $(CONTAINER_E2E)
 
 # The service on the single-node cluster of cluster/ (built once into .cluster/build): Dapr from
-# its chart, the app and Redis images imported, tests/k8s/overlay (the dev overlay, Redis, a
-# webhook receiver) deployed, tests/k8s run through the orders Service; then every pod's log is
-# kept in .cluster/logs/test-k8s/ and the cluster stopped, whatever happened (K8S_KEEP=1: left up).
-test-k8s: deps tools image ## the dev overlay on Kubernetes with Dapr: checkout, mTLS, access control, a rollout
+# its chart, the app and Redis images imported, tests/k8s/overlays/$(K8S_OVERLAY) deployed (an
+# overlay of deployments/ with Redis and a webhook receiver), tests/k8s through the orders
+# Service; then every pod's log is kept in .cluster/logs/test-k8s/ and the cluster stopped,
+# whatever happened (K8S_KEEP=1: left running). K8S_OVERLAY=prod: three replicas of each app.
+K8S_OVERLAY ?= dev
+test-k8s: deps tools image ## an overlay (dev) on Kubernetes with Dapr: checkout, tokens, mTLS and access control, a rollout
 	@bash scripts/containers/debian-image.sh redis
 	@bash cluster/build.sh cluster
 	@bash cluster/build.sh dapr
-	K8S_APP_IMAGE=$(IMAGE) $(UV) run --frozen pytest -m k8s
+	K8S_OVERLAY=$(K8S_OVERLAY) K8S_APP_IMAGE=$(IMAGE) $(UV) run --frozen pytest -m k8s
 
 faults: setup ## kills apps, sidecars, control plane and payments under load; counts what was lost
 	$(UV) run --frozen pytest -m faults

@@ -1,6 +1,6 @@
 """The single-node cluster of cluster/ for the k8s tier: started with Dapr, given the images,
-the service deployed from tests/k8s/overlay (the dev overlay plus Redis and a webhook
-receiver), and kubectl to look inside."""
+the service deployed from tests/k8s/overlays (an overlay of deployments/ plus Redis and a
+webhook receiver), and kubectl to look inside."""
 
 import calendar
 import json
@@ -17,7 +17,9 @@ from devstack.runtime import PROJECT_ROOT
 
 NAMESPACE = "dapr-commerce"
 APPS = ("orders", "payments")
-OVERLAY = PROJECT_ROOT / "tests" / "k8s" / "overlay"
+# Which overlay of deployments/ is deployed: tests/k8s/overlays/<dev|prod> (K8S_OVERLAY).
+OVERLAY_NAME = os.environ.get("K8S_OVERLAY", "dev")
+OVERLAY = PROJECT_ROOT / "tests" / "k8s" / "overlays" / OVERLAY_NAME
 BUILD = PROJECT_ROOT / ".cluster" / "build"
 RUN = PROJECT_ROOT / ".cluster" / "run"
 LOGS = PROJECT_ROOT / ".cluster" / "logs"
@@ -117,6 +119,10 @@ class Deployed:
         )["items"]
         return [p for p in found if terminating or not p["metadata"].get("deletionTimestamp")]
 
+    def replicas(self, app: str) -> int:
+        spec = kubectl_json("-n", NAMESPACE, "get", "deployment", app)["spec"]
+        return int(spec["replicas"])
+
     def pod_name(self, app: str) -> str:
         return str(self.pods(app)[0]["metadata"]["name"])
 
@@ -176,6 +182,7 @@ def deploy() -> Deployed:
     values = secret_values()
     kubectl("apply", "-f", "-", stdin=secret_manifest(values))
     started = time.monotonic()
+    assert OVERLAY.is_dir(), f"K8S_OVERLAY={OVERLAY_NAME}: there is no {OVERLAY}"
     kubectl("apply", "-k", str(OVERLAY))
     for deployment in (*APPS, "redis-master", "webhook-sink"):
         kubectl(
@@ -190,6 +197,7 @@ def deploy() -> Deployed:
     ready_after = time.monotonic() - started
     ip = kubectl("-n", NAMESPACE, "get", "service", "orders", "-o", "jsonpath={.spec.clusterIP}")
     deployed = Deployed(secrets=values, orders_url=f"http://{ip}")
+    deployed.figures["overlay"] = OVERLAY_NAME
     deployed.figures["ready_after_apply_s"] = round(ready_after, 1)
     return deployed
 
@@ -201,8 +209,7 @@ def pod_start_seconds() -> dict[str, float]:
         created = _time(pod["metadata"]["creationTimestamp"])
         ready = [c for c in pod["status"]["conditions"] if c["type"] == "Ready"]
         if ready and ready[0]["status"] == "True":
-            name = pod["metadata"]["labels"].get("app", pod["metadata"]["name"])
-            found[name] = _time(ready[0]["lastTransitionTime"]) - created
+            found[pod["metadata"]["name"]] = _time(ready[0]["lastTransitionTime"]) - created
     return found
 
 

@@ -108,8 +108,7 @@ def test_each_app_runs_beside_an_injected_sidecar_with_the_clusters_components(
         },
         "payments": {("statestore", "state.redis"), ("secretstore", "secretstores.kubernetes")},
     }
-    for app in APPS:
-        (pod,) = deployed.pods(app)
+    for app, pod in [(a, p) for a in APPS for p in deployed.pods(a)]:
         spec, status = pod["spec"], pod["status"]
         # daprd is a native sidecar: an init container that keeps running beside the app.
         (app_container,) = spec["containers"]
@@ -119,7 +118,8 @@ def test_each_app_runs_beside_an_injected_sidecar_with_the_clusters_components(
         assert all(s["ready"] for s in statuses), statuses
         args = daprd["args"]
         assert "--enable-mtls" in args and args[args.index("--app-id") + 1] == app
-        assert {"name": "GOMEMLIMIT", "value": "230MiB"} in daprd["env"]
+        name, value = pod["metadata"]["annotations"]["dapr.io/env"].split("=")
+        assert name == "GOMEMLIMIT" and {"name": name, "value": value} in daprd["env"]
         # Only daprd holds a Kubernetes API token; the app has none, and no Service variables.
         token_dir = "/var/run/secrets/kubernetes.io/serviceaccount"
         assert token_dir in {m["mountPath"] for m in daprd["volumeMounts"]}
@@ -332,7 +332,7 @@ def test_a_rolling_restart_of_orders_drains_the_app_before_its_sidecar(
                     unplaced.append(key)
                 time.sleep(0.1)
 
-    old = deployed.pod_name("orders")
+    old, replicas = deployed.pod_name("orders"), deployed.replicas("orders")
     logs = PodLogs(old, ("orders", "daprd"), tmp_path)
     load = threading.Thread(target=checkouts)
     load.start()
@@ -341,13 +341,13 @@ def test_a_rolling_restart_of_orders_drains_the_app_before_its_sidecar(
         started = time.monotonic()
         kubectl("-n", NAMESPACE, "rollout", "restart", "deployment/orders")
         kubectl(
-            "-n", NAMESPACE, "rollout", "status", "deployment/orders", "--timeout=180s", timeout=190
+            "-n", NAMESPACE, "rollout", "status", "deployment/orders", "--timeout=300s", timeout=310
         )
         FIGURES["orders_rollout_s"] = round(time.monotonic() - started, 1)
         eventually(
-            lambda: len(deployed.pods("orders", terminating=True)) == 1 or None,
-            timeout=90,
-            what="the old orders pod to go",
+            lambda: len(deployed.pods("orders", terminating=True)) == replicas or None,
+            timeout=180,
+            what="the old orders pods to go",
         )
         FIGURES["orders_old_pod_gone_s"] = round(time.monotonic() - started, 1)
         time.sleep(3)
