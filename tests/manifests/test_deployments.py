@@ -345,3 +345,25 @@ def test_only_the_sidecar_holds_a_kubernetes_api_token(overlay: str) -> None:
         sources = volume["projected"]["sources"]
         assert any("serviceAccountToken" in s for s in sources)
         assert any(s.get("configMap", {}).get("name") == "kube-root-ca.crt" for s in sources)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_clusters_overlays_deploy_deployments_with_local_images(overlay: str) -> None:
+    """tests/k8s/overlays/<overlay> (make test-k8s) is deployments/overlays/<overlay> with
+    images that are never pulled, and the same apps, Configurations and components."""
+    build = subprocess.run(
+        [str(KUSTOMIZE), "build", str(PROJECT_ROOT / "tests" / "k8s" / "overlays" / overlay)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert build.returncode == 0, build.stderr
+    cluster = [doc for doc in yaml.safe_load_all(build.stdout) if doc]
+    names = {(r["kind"], r["metadata"]["name"]) for r in rendered(overlay)}
+
+    assert names <= {(r["kind"], r["metadata"]["name"]) for r in cluster}
+    for resource in cluster:
+        if resource["kind"] == "Deployment":
+            for container in pod_of(resource)["containers"]:
+                assert container["image"].startswith("localhost/"), container["image"]
+                assert container["imagePullPolicy"] == "Never"
