@@ -19,7 +19,7 @@ export REPLICAS
 # podman and buildah read the project's containers.conf instead of the host's /etc files.
 export CONTAINERS_CONF := $(CURDIR)/scripts/containers/containers.conf
 
-.PHONY: run prepare test test-replicas test-profiles test-containers faults faults-crash faults-long unit manifests e2e bench bench-soak bench-smoke lint format setup tools browser runtime servers minio containers image images deps clean
+.PHONY: run prepare test test-k8s test-replicas test-profiles test-containers faults faults-crash faults-long unit manifests e2e bench bench-soak bench-smoke lint format setup tools browser runtime servers minio containers image images deps clean
 
 run: setup prepare ## control plane + orders + payments (dapr.yaml) on loopback until Ctrl-C
 	$(UV) run --frozen python -m devstack
@@ -28,7 +28,7 @@ prepare: deps ## what the components need (.data/, local secrets): enough for `d
 	@$(UV) run --frozen python -m devstack.prepare
 
 test: setup lint ## lint, then unit and end-to-end tests against the real runtime
-	$(UV) run --frozen pytest -m "not faults and not replicas"
+	$(UV) run --frozen pytest -m "not faults and not replicas and not k8s"
 
 test-replicas: setup servers ## 3 replicas of each app, HA control plane, front door (CI)
 	$(UV) run --frozen pytest -m replicas
@@ -49,6 +49,18 @@ CONTAINER_E2E := -m e2e --ignore=tests/e2e/test_observability.py \
 
 test-containers: setup images ## the end-to-end suite against the container stack
 	DAPR_STACK=containers $(UV) run --frozen pytest $(CONTAINER_E2E)
+
+# The service on the single-node cluster of cluster/ (built once into .cluster/build): Dapr from
+# its chart, the app and Redis images imported, tests/k8s/overlays/$(K8S_OVERLAY) deployed (an
+# overlay of deployments/ with Redis and a webhook receiver), tests/k8s through the orders
+# Service; then every pod's log is kept in .cluster/logs/test-k8s/ and the cluster stopped,
+# whatever happened (K8S_KEEP=1: left running). K8S_OVERLAY=prod: three replicas of each app.
+K8S_OVERLAY ?= dev
+test-k8s: deps tools image ## an overlay (dev) on Kubernetes with Dapr: checkout, tokens, mTLS and access control, a rollout
+	@bash scripts/containers/debian-image.sh redis
+	@bash cluster/build.sh cluster
+	@bash cluster/build.sh dapr
+	K8S_OVERLAY=$(K8S_OVERLAY) K8S_APP_IMAGE=$(IMAGE) $(UV) run --frozen pytest -m k8s
 
 faults: setup ## kills apps, sidecars, control plane and payments under load; counts what was lost
 	$(UV) run --frozen pytest -m faults

@@ -3,7 +3,7 @@ import pytest
 from devstack.stacks import stack_line
 
 # Where a test lives says what it needs: the folders are the tiers.
-TIERS = ("unit", "api", "manifests", "e2e", "replicas", "faults")
+TIERS = ("unit", "api", "manifests", "e2e", "replicas", "faults", "k8s")
 # Tests that need no sidecar finish in seconds; a hang fails fast.
 FAST_TIERS = {"unit": 30, "api": 30}
 

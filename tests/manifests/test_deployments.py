@@ -268,3 +268,102 @@ def test_every_cluster_secret_is_a_local_one_and_documented(overlay: str, tmp_pa
     assert cluster <= local
     assert readable == allowed
     assert readme_secrets() == cluster
+
+
+def pod_of(deployment: Resource) -> Resource:
+    pod: Resource = deployment["spec"]["template"]["spec"]
+    return pod
+
+
+def size_in_bytes(quantity: str) -> int:
+    """A Kubernetes or Go memory quantity: 256Mi, 230MiB, 1Gi."""
+    found = re.fullmatch(r"(\d+)([KMG])iB?", quantity)
+    assert found, f"not a memory quantity: {quantity}"
+    return int(found[1]) * {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[found[2]]
+
+
+def sidecar_env(deployment: Resource) -> dict[str, str]:
+    pairs = annotations(deployment).get("dapr.io/env", "")
+    return dict(pair.strip().split("=", 1) for pair in pairs.split(",") if pair.strip())
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_app_drains_before_its_sidecar_stops(overlay: str) -> None:
+    """A rollout on the cluster showed both containers told to stop at once: daprd went while
+    the app still answered a checkout (a 500 for an order it had placed), and a new connection
+    met the app's closed port before kube-proxy had dropped the pod."""
+    for deployment in of_kind(overlay, "Deployment").values():
+        meta, pod = annotations(deployment), pod_of(deployment)
+        (container,) = pod["containers"]
+        # Kubernetes stops a native sidecar only after the app has exited.
+        assert meta.get("dapr.io/enable-native-sidecar") == "true"
+        pause = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+        assert pause >= 2, "kube-proxy takes a second or two to drop a terminating pod"
+        needed = pause + int(meta["dapr.io/graceful-shutdown-seconds"])
+        assert pod["terminationGracePeriodSeconds"] >= needed + 10
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_sidecar_checks_the_apps_liveness_not_its_readiness(overlay: str) -> None:
+    """Readiness asks the sidecar: a daprd that called the app unhealthy on it would drop the
+    app's actors and then find it unready for ever."""
+    for deployment in of_kind(overlay, "Deployment").values():
+        meta = annotations(deployment)
+        (container,) = pod_of(deployment)["containers"]
+        assert meta.get("dapr.io/enable-app-health-check") == "true"
+        assert (
+            meta["dapr.io/app-health-check-path"] == container["livenessProbe"]["httpGet"]["path"]
+        )
+        assert int(meta["dapr.io/app-health-probe-timeout"]) >= 1000  # ms: a busy app is slow
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_sidecars_soft_memory_limit_is_under_its_hard_one(overlay: str) -> None:
+    """Go's garbage collector only works towards a limit it knows (GOMEMLIMIT); without one,
+    daprd's heap may double past the container's limit before a collection."""
+    for deployment in of_kind(overlay, "Deployment").values():
+        hard = size_in_bytes(annotations(deployment)["dapr.io/sidecar-memory-limit"])
+        soft = size_in_bytes(sidecar_env(deployment)["GOMEMLIMIT"])
+        assert 0.8 * hard <= soft <= 0.95 * hard, (soft, hard)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_only_the_sidecar_holds_a_kubernetes_api_token(overlay: str) -> None:
+    """On the cluster the app container had the service account's token mounted (it never
+    calls the API) and an ORDERS_PORT=tcp://... among its own ORDERS_* settings. daprd needs
+    the token: its `secretstore` reads Kubernetes secrets."""
+    token_dir = "/var/run/secrets/kubernetes.io/serviceaccount"
+    for deployment in of_kind(overlay, "Deployment").values():
+        pod = pod_of(deployment)
+        (container,) = pod["containers"]
+        assert pod["automountServiceAccountToken"] is False
+        assert pod["enableServiceLinks"] is False
+        assert not any(m["mountPath"] == token_dir for m in container.get("volumeMounts", []))
+        name, path = annotations(deployment)["dapr.io/volume-mounts"].split(":")
+        assert path == token_dir
+        (volume,) = [v for v in pod["volumes"] if v["name"] == name]
+        sources = volume["projected"]["sources"]
+        assert any("serviceAccountToken" in s for s in sources)
+        assert any(s.get("configMap", {}).get("name") == "kube-root-ca.crt" for s in sources)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_clusters_overlays_deploy_deployments_with_local_images(overlay: str) -> None:
+    """tests/k8s/overlays/<overlay> (make test-k8s) is deployments/overlays/<overlay> with
+    images that are never pulled, and the same apps, Configurations and components."""
+    build = subprocess.run(
+        [str(KUSTOMIZE), "build", str(PROJECT_ROOT / "tests" / "k8s" / "overlays" / overlay)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert build.returncode == 0, build.stderr
+    cluster = [doc for doc in yaml.safe_load_all(build.stdout) if doc]
+    names = {(r["kind"], r["metadata"]["name"]) for r in rendered(overlay)}
+
+    assert names <= {(r["kind"], r["metadata"]["name"]) for r in cluster}
+    for resource in cluster:
+        if resource["kind"] == "Deployment":
+            for container in pod_of(resource)["containers"]:
+                assert container["image"].startswith("localhost/"), container["image"]
+                assert container["imagePullPolicy"] == "Never"
