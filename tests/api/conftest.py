@@ -12,6 +12,8 @@ import pytest
 from argon2 import PasswordHasher
 from dapr.ext.fastapi import DaprActor
 from fastapi.testclient import TestClient
+from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
 from actors.clients import InventoryActors, OrderActors
 from app.auth.passwords import Passwords
@@ -129,6 +131,16 @@ def in_process(world: World, orders_settings: OrdersSettings) -> TestClient:
 def admin_of(tenant: str) -> tuple[str, str]:
     """The bootstrap administrator of each tenant in these tests."""
     return ADMIN if tenant == DEFAULT_TENANT else (f"admin@{tenant}.example.com", ADMIN[1])
+
+
+@pytest.fixture(scope="package", autouse=True)
+def httpx_and_grpc_left_uninstrumented() -> Iterator[None]:
+    """create_app instruments every httpx and gRPC client of the process it runs in. Here that
+    is pytest's, whose later tiers send their own `traceparent`: the instrumented client would
+    replace it with a trace of its own."""
+    yield
+    HTTPXClientInstrumentor().uninstrument()
+    GrpcAioInstrumentorClient().uninstrument()  # type: ignore[no-untyped-call]
 
 
 @pytest.fixture
