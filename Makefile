@@ -62,7 +62,7 @@ test-k8s: deps tools image ## an overlay (dev) on Kubernetes with Dapr: checkout
 	@bash cluster/build.sh dapr
 	K8S_OVERLAY=$(K8S_OVERLAY) K8S_APP_IMAGE=$(IMAGE) $(UV) run --frozen pytest -m k8s
 
-faults: setup ## kills apps, sidecars, control plane and payments under load; counts what was lost
+faults: setup servers ## kills apps, sidecars, control plane and payments under load; counts what was lost
 	$(UV) run --frozen pytest -m faults
 
 faults-crash: setup ## only the app and sidecar crash scenarios (CI runs them on every profile)
