@@ -5,7 +5,7 @@ daprd does not prove the caller to the app without mTLS: a client of any sidecar
 `dapr-caller-app-id`, and daprd passes it on (see the README's trust model). The assertion is
 an HS256 JWT signed with a key from the secret store that only the two apps read; it names
 the caller and the callee and is bound to the method, the path and a digest of the body, so
-it cannot be moved to another request, and it expires after a few seconds.
+it cannot be moved to another request, and it expires after a minute.
 """
 
 import hashlib

@@ -1,7 +1,8 @@
 """Only `orders` charges and refunds. daprd passes a caller-set `dapr-caller-app-id` through on
 every invocation path, so `payments` trusts only a caller assertion signed with a key the two
-apps share (common/caller.py). Every path a client has is tried here, with and without a
-forged header, with the other app's token; each is refused and nothing is charged."""
+apps share (common/caller.py). Every HTTP path a client has is tried here (gRPC in
+test_caller_check_grpc.py), with and without a forged header, with the other app's token; each
+is refused and nothing is charged."""
 
 import json
 import uuid
