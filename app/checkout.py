@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 import grpc
@@ -21,7 +22,9 @@ log = structlog.get_logger(__name__)
 WAKE_EVENT = "wake"
 FINISHED = (WorkflowStatus.COMPLETED, WorkflowStatus.FAILED, WorkflowStatus.TERMINATED)
 
-SagaKept = Literal["running", "started", "woken", "restarted"]
+SagaKept = Literal["running", "started", "woken", "restarted", "stopped"]
+# Steps that wait for someone else, bounded by a timer of their own, not by retries.
+WAITING_STEPS = frozenset({"await_payment_confirmation"})
 # A saga's state is several keys. On a store without snapshot reads (Redis) daprd may read
 # them across a save of the saga and refuse the mix ("inbox key ... missing from state
 # store"); a read a moment later sees one state.
@@ -46,6 +49,8 @@ class Sagas(Protocol):
     ) -> None: ...
 
     async def purge_workflow(self, instance_id: str, recursive: bool = True) -> None: ...
+
+    async def terminate_workflow(self, instance_id: str) -> None: ...
 
 
 def saga_input(order: OrderView, payment: Payment) -> CheckoutInput:
@@ -90,7 +95,19 @@ async def start_saga(sagas: Sagas, order_id: str, saga: CheckoutInput, *, may_ex
     return True
 
 
-async def keep_saga(sagas: Sagas, order: OrderView, payment: Payment) -> SagaKept:
+def stalled_step(state: WorkflowState, now: datetime, stall_after: timedelta) -> str | None:
+    """The step the saga has been running for longer than `stall_after`, if any."""
+    progress = json.loads(state.serialized_custom_status or "{}")
+    running = [e for e in progress.get("timeline", []) if e.get("status") == "running"]
+    if not running or running[-1]["step"] in WAITING_STEPS:
+        return None
+    started = datetime.fromisoformat(running[-1]["started_at"])
+    return str(running[-1]["step"]) if now - started > stall_after else None
+
+
+async def keep_saga(
+    sagas: Sagas, order: OrderView, payment: Payment, stall_after: timedelta
+) -> SagaKept:
     """The Order actor's saga watch, a while after the order was placed: makes sure a saga
     drives the still pending order, whatever died on the way, and says what that took."""
     order_id = order["id"]
@@ -115,6 +132,15 @@ async def keep_saga(sagas: Sagas, order: OrderView, payment: Payment) -> SagaKep
         saga = saga_input(order, payment)
         restarted = await start_saga(sagas, order_id, saga, may_exist=False)
         kept = "restarted" if restarted else "running"
+    elif state.runtime_status == WorkflowStatus.RUNNING and (
+        step := stalled_step(state, datetime.now(UTC), stall_after)
+    ):
+        # Its activity's result will never come (see saga_stall_seconds): the run is stopped,
+        # and the next watch finds it terminated with the order pending and starts a new run,
+        # every step of which is idempotent on the order id.
+        await sagas.terminate_workflow(order_id)
+        log.warning("stalled saga stopped", order_id=order_id, step=step)
+        kept = "stopped"
     if kept != "running":
         SAGAS_REVIVED.labels(kept).inc()
         log.warning("saga of a pending order revived", order_id=order_id, how=kept)
@@ -182,3 +208,6 @@ class TenantSagas:
 
     async def purge_workflow(self, instance_id: str, recursive: bool = True) -> None:
         await self._sagas.purge_workflow(self._id(instance_id), recursive)
+
+    async def terminate_workflow(self, instance_id: str) -> None:
+        await self._sagas.terminate_workflow(self._id(instance_id))

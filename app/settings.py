@@ -22,6 +22,11 @@ class AppSettings(BaseSettings):
     payment_action_timeout_seconds: int = Field(600, ge=1)
     # How often the Order actor checks that a saga drives each of its pending orders.
     saga_watch_seconds: int = Field(30, ge=1)
+    # A saga step still running after this long lost its activity (daprd 1.18 can drop a work
+    # item sent while its sidecar restarts, and then waits for it for ever): the watch stops
+    # that run and starts another. Longer than a step's whole retry budget (the reservation's
+    # is about six minutes); waiting for the customer is not a step it stops.
+    saga_stall_seconds: int = Field(900, ge=1)
     # When the low-stock digest goes out (a Dapr job schedule: cron, @daily, @every 1h).
     low_stock_digest_schedule: str = Field("@daily", min_length=1)
     # Items' pictures: the largest upload taken, and how long a client may keep one without

@@ -60,8 +60,10 @@ async def sidecar_services(
             settings.sidecar.host, str(settings.sidecar.grpc_port), sdk_logger_options()
         )
         watch = timedelta(seconds=settings.service.saga_watch_seconds)
+        stall = timedelta(seconds=settings.service.saga_stall_seconds)
         publisher = DaprPublisher(sidecar.dapr, names.pubsub)
-        await register_actors(actor_host, publisher, sidecar.actor_runtime, keeper(sagas), watch)
+        keep = keeper(sagas, stall)
+        await register_actors(actor_host, publisher, sidecar.actor_runtime, keep, watch)
         caller_key = CallerKey(
             await secrets.read(settings.auth.caller_key_secret), names.orders_app_id
         )
@@ -108,11 +110,11 @@ def tenant_actors(invoker: ActorInvoker, tenant: str) -> tuple[InventoryActors, 
     return InventoryClient(actors), OrderClient(actors)
 
 
-def keeper(sagas: Sagas) -> KeepSaga:
+def keeper(sagas: Sagas, stall_after: timedelta) -> KeepSaga:
     """The Order actors' saga watch, with the sagas of the order's tenant."""
 
     async def keep(tenant: str, order: OrderView, payment: Payment) -> str:
-        return await keep_saga(TenantSagas(sagas, tenant), order, payment)
+        return await keep_saga(TenantSagas(sagas, tenant), order, payment, stall_after)
 
     return keep
 

@@ -23,6 +23,8 @@ class FakeSagas:
     events: list[tuple[str, str, Any]] = field(default_factory=list)
     # This many state reads fail first, as the workflow client raises it.
     failing_reads: int = 0
+    # Each instance's custom status (the saga's progress), as the SDK serialises it.
+    progress: dict[str, str] = field(default_factory=dict)
 
     async def schedule_new_workflow(
         self, workflow: Any, *, input: Any = None, instance_id: str | None = None
@@ -53,7 +55,9 @@ class FakeSagas:
             last_updated_at=now,
             serialized_input=None,
             serialized_output=None,
-            serialized_custom_status='{"current_step": null, "timeline": []}',
+            serialized_custom_status=self.progress.get(
+                instance_id, '{"current_step": null, "timeline": []}'
+            ),
             failure_details=None,
         )
         return WorkflowState(state)
@@ -67,3 +71,7 @@ class FakeSagas:
     async def purge_workflow(self, instance_id: str, recursive: bool = True) -> None:
         self.calls.append(("purge", instance_id))
         self.statuses.pop(instance_id, None)
+
+    async def terminate_workflow(self, instance_id: str) -> None:
+        self.calls.append(("terminate", instance_id))
+        self.statuses[instance_id] = WorkflowStatus.TERMINATED

@@ -38,7 +38,8 @@ def scale() -> Scale:
 
 
 # JSON lines, so the scenarios read their figures from the fields of the app's log.
-FAULT_ORDERS_ENV = {**ORDERS_ENV, "LOG_FORMAT": "json"}
+# A saga step that lost its activity to a kill is stopped and run again within the wait.
+FAULT_ORDERS_ENV = {**ORDERS_ENV, "LOG_FORMAT": "json", "ORDERS_SAGA_STALL_SECONDS": "60"}
 SEED_VARIABLE = "FAULTS_SEED"
 
 

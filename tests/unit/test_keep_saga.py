@@ -1,6 +1,8 @@
 """What keeping a pending order's saga alive does for each state the saga can be found in."""
 
 import asyncio
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import pytest
@@ -34,13 +36,16 @@ SAGA = {
 }
 
 
+STALL = timedelta(minutes=15)
+
+
 def workflows_with(status: WorkflowStatus | None, *, schedule_fails: bool = False) -> FakeSagas:
     statuses = {} if status is None else {"o1": status}
     return FakeSagas(statuses=statuses, schedule_fails=schedule_fails)
 
 
 def keep(workflows: FakeSagas) -> str:
-    return asyncio.run(keep_saga(workflows, ORDER, PAYMENT))
+    return asyncio.run(keep_saga(workflows, ORDER, PAYMENT, STALL))
 
 
 def start(workflows: FakeSagas, *, may_exist: bool) -> bool:
@@ -113,3 +118,36 @@ def test_a_replayed_request_starts_the_saga_its_first_try_did_not() -> None:
 
 def test_the_saga_input_is_the_order_lines_and_total_with_the_payment() -> None:
     assert saga_input(ORDER, PAYMENT) == SAGA
+
+
+def running_since(step: str, started: datetime) -> FakeSagas:
+    """A running saga whose last timeline entry is `step`, running since `started`."""
+    entry = {"step": step, "kind": "step", "status": "running", "started_at": started.isoformat()}
+    done = {**entry, "step": "reserve_stock", "status": "done"}
+    progress = json.dumps({"current_step": step, "timeline": [done, entry]})
+    return FakeSagas(statuses={"o1": WorkflowStatus.RUNNING}, progress={"o1": progress})
+
+
+def test_a_step_running_past_its_whole_retry_budget_is_stopped_then_run_again() -> None:
+    workflows = running_since("confirm_order", datetime.now(UTC) - STALL - timedelta(seconds=1))
+    before = revivals("stopped")
+
+    assert keep(workflows) == "stopped"
+    assert workflows.calls == [("terminate", "o1")]
+    assert revivals("stopped") == before + 1
+    # The next watch finds the run terminated with the order pending: a new run.
+    assert keep(workflows) == "restarted"
+    assert workflows.calls[1:] == [("purge", "o1"), ("schedule", "o1")]
+
+
+def test_a_step_within_its_budget_is_left_running() -> None:
+    workflows = running_since("confirm_order", datetime.now(UTC) - STALL + timedelta(minutes=1))
+    assert keep(workflows) == "running"
+    assert workflows.calls == []
+
+
+def test_waiting_for_the_customer_is_never_stopped_by_the_watch() -> None:
+    long_ago = datetime.now(UTC) - 10 * STALL
+    workflows = running_since("await_payment_confirmation", long_ago)
+    assert keep(workflows) == "running"
+    assert workflows.calls == []

@@ -20,6 +20,7 @@ from workflows.messages import ChargeRequest, ChargeResult, StockRequest
 
 ITEM: ItemDefinition = {"name": "Tea", "price_cents": 450, "stock": 10, "low_stock_threshold": 9}
 LINE: OrderLine = {"sku": "tea", "quantity": 2, "unit_price_cents": 450}
+STALL = timedelta(minutes=15)
 PAYMENT: Payment = {
     "currency": "EUR",
     "payment_token": "tok_ok",
@@ -124,8 +125,9 @@ def test_a_tenant_s_sagas_are_its_orders_scoped() -> None:
     }
 
     async def scenario() -> None:
-        assert await keep_saga(TenantSagas(sagas, "acme"), order, PAYMENT) == "started"
-        assert await keep_saga(TenantSagas(sagas, DEFAULT_TENANT), order, PAYMENT) == "started"
+        assert await keep_saga(TenantSagas(sagas, "acme"), order, PAYMENT, STALL) == "started"
+        default = TenantSagas(sagas, DEFAULT_TENANT)
+        assert await keep_saga(default, order, PAYMENT, STALL) == "started"
         assert await TenantSagas(sagas, "globex").get_workflow_state("o1") is None
         await TenantSagas(sagas, "acme").raise_workflow_event("o1", "cancel_requested")
         await TenantSagas(sagas, "acme").purge_workflow("o1")
