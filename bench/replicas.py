@@ -87,7 +87,10 @@ def measure(replicas: int, smoke: bool) -> list[Figures]:
             orders = front(stack)
             asyncio.run(scenarios.sign_in(orders))
             with measured(stack) as usage:
-                checkouts = asyncio.run(scenarios.checkouts(orders, sagas, in_flight=10))
+                run = scenarios.checkouts(
+                    orders, sagas, in_flight=10, replicas=stack.replicas["orders"]
+                )
+                checkouts = asyncio.run(run)
             ran = [
                 replace(f, name=f"{f.name}, {replicas} replicas", cpu_ms=usage.per_op_ms(sagas))
                 for f in checkouts

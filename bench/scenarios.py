@@ -8,7 +8,7 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,8 @@ Call = Callable[[httpx.AsyncClient, int], Awaitable[None]]
 
 # Room for the connections a stall piles up in an open-loop run.
 OPEN_LOOP_LIMITS = httpx.Limits(max_connections=500, max_keepalive_connections=100)
+# How long a checkout run may take beyond two seconds per saga before it is given up.
+CHECKOUT_BUDGET_SECONDS = 120
 
 
 def client_for(orders: RunningApp, limits: httpx.Limits | None = None) -> httpx.AsyncClient:
@@ -114,25 +116,36 @@ async def activations(orders: RunningApp, sku: str, count: int) -> Figures:
     return await closed_loop(name, activate, orders, count=count, concurrency=8)
 
 
-async def checkouts(orders: RunningApp, count: int, in_flight: int) -> list[Figures]:
-    """B4: full checkout sagas (tok_ok), `in_flight` at a time. Completion is read from the
-    app's own counters (one scrape every 50 ms for the whole run, not a poll per order, which
-    would cost more than the saga); latency from each order's own timestamps (placed →
+async def checkouts(
+    orders: RunningApp, count: int, in_flight: int, replicas: Sequence[RunningApp] = ()
+) -> list[Figures]:
+    """B4: full checkout sagas (tok_ok), `in_flight` at a time, placed through `orders` (a
+    replica or the front door). Completion is read from the counters of every replica (each
+    counts what it confirmed; one scrape every 50 ms for the whole run, not a poll per order,
+    which would cost more than the saga); latency from each order's own timestamps (placed →
     confirmed), read once at the end."""
+    counted = list(replicas) or [orders]
     sku = f"bench-{uuid.uuid4().hex[:8]}"
     await new_item(orders, sku, stock=count * 2)
     body = {"lines": [{"sku": sku, "quantity": 1}], "payment_token": "tok_ok"}
     order_ids: list[str] = []
+    deadline = time.monotonic() + CHECKOUT_BUDGET_SECONDS + count * 2
     async with client_for(orders) as client:
-        ended_before = await _orders_ended(client, orders)
+        ended_before = await _orders_ended(client, counted)
         started = time.perf_counter()
+
+        async def ended() -> int:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{count} checkouts did not end in time; placed {order_ids}")
+            return int(await _orders_ended(client, counted) - ended_before)
+
         while len(order_ids) < count:
-            ended = int(await _orders_ended(client, orders) - ended_before)
-            for _ in range(min(in_flight - (len(order_ids) - ended), count - len(order_ids))):
+            done = await ended()
+            for _ in range(min(in_flight - (len(order_ids) - done), count - len(order_ids))):
                 placed = await client.post(f"{orders.url}/api/v1/orders", json=body)
                 order_ids.append(placed.json()["id"])
             await asyncio.sleep(0.05)
-        while await _orders_ended(client, orders) - ended_before < count:
+        while await ended() < count:
             await asyncio.sleep(0.05)
         seconds = time.perf_counter() - started
         finals = [await _order(client, orders, order_id) for order_id in order_ids]
@@ -144,14 +157,17 @@ async def checkouts(orders: RunningApp, count: int, in_flight: int) -> list[Figu
     ]
 
 
-async def _orders_ended(client: httpx.AsyncClient, orders: RunningApp) -> float:
-    """Orders the app has confirmed or cancelled since it started (its own counters)."""
-    text = (await client.get(f"{orders.url}/metrics")).text
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith(("orders_confirmed_total", "orders_cancelled_total"))
-    )
+async def _orders_ended(client: httpx.AsyncClient, replicas: Sequence[RunningApp]) -> float:
+    """Orders the replicas have confirmed or cancelled since they started (their counters)."""
+    ended = 0.0
+    for replica in replicas:
+        text = (await client.get(f"{replica.url}/metrics")).text
+        ended += sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith(("orders_confirmed_total", "orders_cancelled_total"))
+        )
+    return ended
 
 
 async def _order(client: httpx.AsyncClient, orders: RunningApp, order_id: str) -> dict[str, Any]:
