@@ -70,7 +70,12 @@ async def _sidecar_unavailable(_request: Request, exc: Exception) -> JSONRespons
 
 
 async def _sidecar_failed(_request: Request, exc: Exception) -> JSONResponse:
-    """A gRPC call to the sidecar failed (the SDK raises the RpcError, or wraps it)."""
+    return sidecar_failure(exc)
+
+
+def sidecar_failure(exc: Exception) -> JSONResponse:
+    """A gRPC call to the sidecar failed (the SDK raises the RpcError, or wraps it): 503 with
+    Retry-After when it may pass, else 500. Also for middleware, which the handlers miss."""
     cause = exc if isinstance(exc, grpc.RpcError) else exc.__cause__
     code = getattr(cause, "code", None)
     status = code() if callable(code) else None

@@ -16,11 +16,12 @@ import base64
 import hashlib
 from typing import Any
 
+import grpc
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.errors import NotAuthenticated
 from app.tenancy import services_of
-from common.problems import problem
+from common.problems import problem, sidecar_failure
 from common.state import Documents, insert_document, read_document
 
 KEY_HEADER = b"idempotency-key"
@@ -68,6 +69,16 @@ class IdempotencyMiddleware:
             detail = f"Idempotency-Key has 1 to {MAX_KEY_LENGTH} characters."
             await problem(422, detail)(scope, receive, send)
             return
+        try:
+            await self._once(key, headers, scope, receive, send)
+        except grpc.RpcError as error:
+            # Outside the routes, so the app's exception handlers never see it; the client
+            # retries with the same key, and the record or the answer is made then.
+            await sidecar_failure(error)(scope, receive, send)
+
+    async def _once(
+        self, key: bytes, headers: dict[bytes, bytes], scope: Scope, receive: Receive, send: Send
+    ) -> None:
         services = services_of(scope)
         body = await _read_body(receive)
         fingerprint = _body_digest(scope["path"], body)

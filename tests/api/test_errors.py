@@ -1,11 +1,15 @@
 """What the API answers when something behind it refuses or fails: the domain's refusals in
 one mapping, an unreachable sidecar as 503 with Retry-After, unknown routes as problems."""
 
+import grpc
 import httpx
+import pytest
 from fastapi.testclient import TestClient
+from grpc.aio import AioRpcError, Metadata
 
 from actors.clients import InventoryClient
 from app.checkout import READ_ATTEMPTS
+from common.state import Versioned
 from tests.api.conftest import ADMIN, World, in_process, settings, sign_in
 from tests.api.test_auth_rules import place
 from tests.api.test_validation import ITEM, assert_problem
@@ -102,3 +106,25 @@ def test_readiness_follows_each_dependency(api: TestClient, world: World) -> Non
 def test_unknown_routes_and_methods_are_problems(api: TestClient) -> None:
     assert_problem(api.get("/api/v1/nothing"), 404)
     assert_problem(api.delete("/api/v1/items"), 405)
+
+
+def test_an_idempotency_record_the_sidecar_cannot_read_is_503_and_the_retry_goes_through(
+    api: TestClient, world: World, admin: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record is read in a middleware, outside the routes' exception handlers."""
+    read = world.store.read
+
+    async def unavailable_for_records(key: str) -> Versioned:
+        if key.startswith("idempotency|"):
+            raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), "restarting")
+        return await read(key)
+
+    headers = {**admin, "Idempotency-Key": "create-tea"}
+    monkeypatch.setattr(world.store, "read", unavailable_for_records)
+    failed = api.post("/api/v1/items", json=ITEM, headers=headers)
+    monkeypatch.setattr(world.store, "read", read)
+    retried = api.post("/api/v1/items", json=ITEM, headers=headers)
+
+    assert_problem(failed, 503)
+    assert int(failed.headers["retry-after"]) >= 1
+    assert retried.status_code == 201, retried.text
