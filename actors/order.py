@@ -112,7 +112,8 @@ class Order(Actor, OrderInterface, Remindable):
         ttl: timedelta | None = None,  # noqa: ARG002
     ) -> None:
         """The saga watch: while the order is pending, a saga must be driving it; once it is
-        final, the watch ends when every event of the order is published."""
+        final, the watch ends when every event of the order is published, and published once
+        more a watch period later (a broker inside a sidecar killed meanwhile loses it)."""
         if name != SAGA_WATCH:
             return
         order = await self._load()
@@ -122,9 +123,12 @@ class Order(Actor, OrderInterface, Remindable):
         if not order.is_final:
             await self._keep_saga(self._tenant, order_view(order), json.loads(state))
             return
-        if not await self._outbox.publish():
+        if self._outbox.unpublished:
+            await self._outbox.publish()
             return
         if self._outbox.needs_trim:
+            if not await self._outbox.publish_again():
+                return
             await self._write(order, [])
         await self.unregister_reminder(SAGA_WATCH)
 

@@ -56,6 +56,21 @@ class Outbox:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
+    async def publish_again(self) -> bool:
+        """Publishes once more the events already published that the state still holds: a
+        broker inside the sidecar (the embedded profile's in-memory pub/sub) loses what it
+        was still delivering when that sidecar dies. Consumers drop a repeated event."""
+        async with self._publishing:
+            for event in self._events:
+                if event["id"] not in self._published:
+                    continue
+                try:
+                    await self._publisher.publish(self._topic, event)
+                except Exception as error:
+                    log.warning("event %s not published again yet: %s", event["id"], error)
+                    return False
+        return True
+
     async def publish(self) -> bool:
         """Publishes every waiting event, oldest first; True when none is left. A failure
         leaves the event waiting for the next turn or the sweep."""
