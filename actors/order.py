@@ -78,6 +78,8 @@ class Order(Actor, OrderInterface, Remindable):
         self._state = ActorState(ctx, actor_id.id)
         self._stored: dict[str, Any] | None = None
         self._legacy: dict[str, Any] | None = None
+        # Set by the saga watch once it has seen a final order's events published.
+        self._repeat_due = False
 
     @answered_in_turn
     async def place(self, request: PlaceOrder) -> Outcome:
@@ -127,6 +129,11 @@ class Order(Actor, OrderInterface, Remindable):
             await self._outbox.publish()
             return
         if self._outbox.needs_trim:
+            # The firing that first finds the events out only marks them, so the repeat goes
+            # out at least a period after they did, past a sidecar killed in between.
+            if not self._repeat_due:
+                self._repeat_due = True
+                return
             if not await self._outbox.publish_again():
                 return
             await self._write(order, [])

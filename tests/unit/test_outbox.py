@@ -116,12 +116,33 @@ def test_the_saga_watch_of_a_final_order_stays_until_its_events_are_out_twice() 
         await order.confirm({"at": AT})
         await after_turns()
         kept = []
-        for failing in (10, 0, 0):
+        for failing in (10, 0, 0, 0):
             events.failing = failing
             await order.receive_reminder(SAGA_WATCH, b"{}", PERIOD, PERIOD)
             kept.append(("Order", "o1", SAGA_WATCH) in sidecar.reminders)
         return kept, events.types
 
     kept, published = asyncio.run(scenario())
-    assert kept == [True, True, False]
+    assert kept == [True, True, True, False]
     assert published == ["order.placed", "order.confirmed"] * 2
+
+
+def test_the_repeat_goes_out_a_whole_watch_period_after_the_events_did() -> None:
+    """Published right after the turn: the next firing only notes it, the one after repeats."""
+
+    async def scenario() -> list[tuple[bool, list[str]]]:
+        sidecar, events = MemorySidecar(), Events()
+        order = activate_order(sidecar, events)
+        await order.place({"customer_id": "u1", "lines": [LINE], "at": AT, "payment": PAYMENT})
+        await after_turns()
+        await order.confirm({"at": AT})
+        await after_turns()
+        seen = []
+        for _ in range(2):
+            await order.receive_reminder(SAGA_WATCH, b"{}", PERIOD, PERIOD)
+            seen.append((("Order", "o1", SAGA_WATCH) in sidecar.reminders, list(events.types)))
+        return seen
+
+    first, second = asyncio.run(scenario())
+    assert first == (True, ["order.placed", "order.confirmed"])
+    assert second == (False, ["order.placed", "order.confirmed", "order.confirmed"])
