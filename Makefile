@@ -84,6 +84,7 @@ bench: setup servers ## figures beside same-run baselines; writes bench/results/
 	$(UV) run --frozen python -m bench
 	$(UV) run --frozen python -m bench.read_models
 	$(UV) run --frozen python -m bench.replicas
+	$(UV) run --frozen python -m bench.profiles
 
 bench-soak: setup ## make bench plus B6: ten minutes of load, and how much memory grew
 	$(UV) run --frozen python -m bench --soak 600
@@ -92,6 +93,7 @@ bench-smoke: setup servers ## tiny counts, only to keep the benchmarks working (
 	$(UV) run --frozen python -m bench --smoke
 	$(UV) run --frozen python -m bench.read_models --smoke
 	$(UV) run --frozen python -m bench.replicas --smoke
+	$(UV) run --frozen python -m bench.profiles --smoke
 
 lint: deps
 	$(UV) run --frozen ruff check .

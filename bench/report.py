@@ -3,6 +3,8 @@
 import json
 from typing import Any
 
+from bench.cpu import GENERATOR
+
 Row = dict[str, Any]
 Check = tuple[str, Any, bool]
 
@@ -124,6 +126,17 @@ def checkout_cost(rows: list[Row]) -> list[tuple[str, float]]:
     ]
 
 
+# A load generator busier than this may be what limits a figure, not the service.
+GENERATOR_SHARE_LIMIT = 33.0
+
+
+def generator_share(r: Row) -> str:
+    """How much of one core the load generator used during a scenario, flagged when above a
+    third: its CPU per operation times operations per second."""
+    share = round(r["cpu_ms"].get(GENERATOR, 0.0) * r["per_second"] / 10, 1)
+    return f"{share} (generator-bound?)" if share > GENERATOR_SHARE_LIMIT else str(share)
+
+
 def to_markdown(result: dict[str, Any]) -> str:
     head = (
         "| scenario | count | per s | p50 ms | p90 ms | p95 ms | p99 ms | CPU ms/op |\n"
@@ -136,10 +149,16 @@ def to_markdown(result: dict[str, Any]) -> str:
     )
     processes = sorted({name for r in result["rows"] for name in r.get("cpu_ms", {})})
     breakdown = (
-        "| scenario | " + " | ".join(processes) + " |\n|---|" + "---|" * len(processes) + "\n"
+        "| scenario | "
+        + " | ".join(processes)
+        + " | generator, % of a core |\n|---|"
+        + "---|" * (len(processes) + 1)
+        + "\n"
     )
     breakdown += "".join(
-        f"| {r['name']} | " + " | ".join(str(r["cpu_ms"].get(p, "")) for p in processes) + " |\n"
+        f"| {r['name']} | "
+        + " | ".join(str(r["cpu_ms"].get(p, "")) for p in processes)
+        + f" | {generator_share(r)} |\n"
         for r in result["rows"]
         if "cpu_ms" in r
     )

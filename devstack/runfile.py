@@ -25,6 +25,8 @@ class AppSpec:
     grpc_port: int
     metrics_port: int
     env: dict[str, str] = field(default_factory=dict)
+    # daprd's pprof server (`--enable-profiling`) on this port, for `make bench`'s profiles.
+    profile_port: int | None = None
 
     def on_free_ports(self) -> "AppSpec":
         return replace(

@@ -290,6 +290,11 @@ class Stack:
             f"--config={self.run_file.config_path}",
             *resources,
             f"--log-level={self.run_file.log_level}",
+            *(
+                ["--enable-profiling", f"--profile-port={spec.profile_port}"]
+                if spec.profile_port
+                else []
+            ),
         ]
 
     def _app_argv(self, spec: AppSpec) -> list[str]:
