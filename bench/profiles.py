@@ -84,17 +84,25 @@ def python_area(frame: str) -> str:
 
 
 def go_area(function: str) -> str:
-    """`github.com/dapr/dapr/pkg/actors/engine.(*engine).Call` → `dapr/pkg/actors`;
-    `google.golang.org/grpc/internal/transport.x` → `grpc`; `runtime.mallocgc` → `runtime`."""
+    """`github.com/dapr/dapr/pkg/actors/engine.(*engine).Call` → `dapr/pkg/actors`; another
+    module by its name (`grpc`, `x/net`, `modernc.org/sqlite`); the standard library by
+    package, the runtime's internals as `runtime`."""
     path = function.split(".(", 1)[0]
     head, _, last = path.rpartition("/")
-    package = f"{head}/{last.split('.', 1)[0]}" if head else path.split(".", 1)[0]
-    parts = package.split("/")
+    parts = (f"{head}/{last.split('.', 1)[0]}" if head else path.split(".", 1)[0]).split("/")
     if parts[0] == "github.com" and len(parts) >= 3:
         return "/".join(parts[2:5] if parts[3:4] == ["pkg"] else parts[2:3])
-    if parts[0] in ("google.golang.org", "go.opentelemetry.io", "golang.org"):
-        return "/".join(parts[1:3]) if parts[0] == "golang.org" else parts[1]
-    return "/".join(parts[:2]) if parts[0] in ("net", "encoding", "crypto") else parts[0]
+    if parts[0] in ("google.golang.org", "go.opentelemetry.io"):
+        return parts[1]
+    if parts[0] == "golang.org":
+        return "/".join(parts[1:3])
+    if "." in parts[0]:
+        return "/".join(parts[:2])
+    if parts[0] == "runtime" or parts[:2] == ["internal", "runtime"]:
+        return "runtime"
+    return (
+        "/".join(parts[:2]) if parts[0] in ("net", "encoding", "crypto", "internal") else parts[0]
+    )
 
 
 def python_areas(raw: str) -> tuple[list[Area], list[tuple[str, float]], int]:
@@ -253,7 +261,9 @@ def to_markdown(windows: list[dict[str, Any]]) -> str:
     parts = ["# Where the CPU goes\n\n"
              f"py-spy at {SAMPLE_RATE} Hz on each app (`--nonblocking`), daprd's pprof CPU profile "
              "on the orders sidecar; self = the running frame's code, inclusive = anywhere on "
-             "the stack; percentages of the process's samples. Raw profiles: "
+             "the stack; percentages of the process's samples. An app's self time at "
+             "`Runner.run` is asyncio's C code (tasks, futures, callbacks), which has no Python "
+             "frame of its own. Raw profiles: "
              "`.data/artifacts/bench-profiles/`.\n"]  # fmt: skip
     for window in windows:
         cpu = ", ".join(f"{k} {v}" for k, v in sorted(window["cpu_ms_per_op"].items()))

@@ -31,6 +31,10 @@ def test_a_python_frame_belongs_to_its_package_or_stdlib_module(frame: str, area
         ("net/http.(*conn).serve", "net/http"),
         ("encoding/json.Marshal", "encoding/json"),
         ("sync.(*Mutex).Lock", "sync"),
+        ("internal/runtime/syscall.Syscall6", "runtime"),
+        ("internal/poll.(*FD).Read", "internal/poll"),
+        ("modernc.org/sqlite/lib.sqlite3VdbeExec", "modernc.org/sqlite"),
+        ("go.opencensus.io/stats/view.(*worker).start", "go.opencensus.io/stats"),
     ],
 )
 def test_a_go_function_belongs_to_its_module_or_package(function: str, area: str) -> None:
