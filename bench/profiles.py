@@ -172,7 +172,7 @@ class Sampler:
             [
                 py_spy, "record", "--pid", str(running.app.popen.pid), "--rate",
                 str(SAMPLE_RATE), "--duration", str(round(seconds)), "--format", "raw",
-                "--nonblocking", "--output", str(out),
+                "--gil", "--nonblocking", "--output", str(out),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -259,7 +259,8 @@ def profile_window(stack: Stack, name: str, round_of: Round, seconds: float) -> 
 
 def to_markdown(windows: list[dict[str, Any]]) -> str:
     parts = ["# Where the CPU goes\n\n"
-             f"py-spy at {SAMPLE_RATE} Hz on each app (`--nonblocking`), daprd's pprof CPU profile "
+             f"py-spy at {SAMPLE_RATE} Hz on each app (`--gil`: the thread running Python code; "
+             "`--nonblocking`), daprd's pprof CPU profile "
              "on the orders sidecar; self = the running frame's code, inclusive = anywhere on "
              "the stack; percentages of the process's samples. An app's self time at "
              "`Runner.run` is asyncio's C code (tasks, futures, callbacks), which has no Python "
