@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs podman, buildah, runc and mmdebstrap from Debian packages, if missing: the engine
-# that builds and runs the project's images (`make image`, `make run RUNTIME=containers`).
+# Installs podman, buildah, runc, mmdebstrap and iptables from Debian packages, if missing: the
+# engine that builds and runs the project's images (`make image`, `make run RUNTIME=containers`).
 # The project's own containers.conf (scripts/containers/containers.conf, through CONTAINERS_CONF)
 # sets what this machine needs; nothing under /etc is changed. With CONTAINER_ENGINE=docker only
 # mmdebstrap is needed (Docker itself is the user's).
@@ -20,6 +20,9 @@ else
   [ -x /usr/lib/podman/netavark ] || missing+=(netavark)
   [ -x /usr/lib/podman/aardvark-dns ] || missing+=(aardvark-dns)
   [ -x /usr/libexec/podman/catatonit ] || missing+=(catatonit)
+  # netavark sets up each network's NAT and port forwarding with the iptables command; without
+  # it every container start fails with "netavark: No such file or directory".
+  command -v iptables >/dev/null 2>&1 || missing+=(iptables)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
