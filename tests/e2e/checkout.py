@@ -24,7 +24,10 @@ def place(
 
 def final_order(api: httpx.Client, order_id: str, timeout: float = 60.0) -> dict[str, Any]:
     def final() -> dict[str, Any] | None:
-        order: dict[str, Any] = api.get(f"/api/v1/orders/{order_id}").json()
+        response = api.get(f"/api/v1/orders/{order_id}")
+        if response.status_code != 200:  # a 503 while a restarted sidecar catches up: retry
+            return None
+        order: dict[str, Any] = response.json()
         return order if order["status"] != "pending" else None
 
     return eventually(final, timeout=timeout, what=f"order {order_id} to end")
