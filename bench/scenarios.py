@@ -23,8 +23,13 @@ from devstack.stack import RunningApp
 Call = Callable[[httpx.AsyncClient, int], Awaitable[None]]
 
 
-# Room for the connections a stall piles up in an open-loop run.
-OPEN_LOOP_LIMITS = httpx.Limits(max_connections=500, max_keepalive_connections=100)
+# Calls of an open-loop run in flight at once. Late ones wait on a semaphore, not in httpx's
+# pool, whose queue costs time in its length for every request: after a stall of the sidecar,
+# the calls piled up there made the load generator the bottleneck, and it never caught up.
+OPEN_LOOP_IN_FLIGHT = 100
+OPEN_LOOP_LIMITS = httpx.Limits(
+    max_connections=OPEN_LOOP_IN_FLIGHT, max_keepalive_connections=OPEN_LOOP_IN_FLIGHT
+)
 # How long a checkout run may take beyond two seconds per saga before it is given up.
 CHECKOUT_BUDGET_SECONDS = 120
 
@@ -270,16 +275,19 @@ async def open_loop(
     coordinated omission)."""
     latencies: list[float] = []
     total = max(1, int(rate * seconds))
+    in_flight = asyncio.Semaphore(OPEN_LOOP_IN_FLIGHT)
     async with client_for(orders, OPEN_LOOP_LIMITS) as client:
         started = time.perf_counter()
 
         async def one(n: int) -> None:
             scheduled = started + n / rate
             await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-            await call(client, n)
+            async with in_flight:
+                await call(client, n)
             latencies.append((time.perf_counter() - scheduled) * 1000)
 
-        await asyncio.gather(*(one(n) for n in range(total)))
+        async with asyncio.timeout(seconds * 3 + 60):
+            await asyncio.gather(*(one(n) for n in range(total)))
         return Figures(name, total, time.perf_counter() - started, latencies, rate)
 
 
