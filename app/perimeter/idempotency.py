@@ -17,6 +17,7 @@ import hashlib
 from typing import Any
 
 import grpc
+from dapr.clients.exceptions import DaprInternalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.errors import NotAuthenticated
@@ -71,9 +72,10 @@ class IdempotencyMiddleware:
             return
         try:
             await self._once(key, headers, scope, receive, send)
-        except grpc.RpcError as error:
+        except (grpc.RpcError, DaprInternalError) as error:
             # Outside the routes, so the app's exception handlers never see it; the client
-            # retries with the same key, and the record or the answer is made then.
+            # retries with the same key, and the record or the answer is made then. The SDK
+            # raises a failed state save as DaprInternalError around the RpcError.
             await sidecar_failure(error)(scope, receive, send)
 
     async def _once(

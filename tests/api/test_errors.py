@@ -1,9 +1,12 @@
 """What the API answers when something behind it refuses or fails: the domain's refusals in
 one mapping, an unreachable sidecar as 503 with Retry-After, unknown routes as problems."""
 
+from typing import Any
+
 import grpc
 import httpx
 import pytest
+from dapr.clients.exceptions import DaprInternalError
 from fastapi.testclient import TestClient
 from grpc.aio import AioRpcError, Metadata
 
@@ -128,3 +131,27 @@ def test_an_idempotency_record_the_sidecar_cannot_read_is_503_and_the_retry_goes
     assert_problem(failed, 503)
     assert int(failed.headers["retry-after"]) >= 1
     assert retried.status_code == 201, retried.text
+
+
+def test_an_idempotency_record_the_sidecar_cannot_save_is_503_and_the_retry_goes_through(
+    api: TestClient, world: World, admin: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SDK raises a failed save as DaprInternalError around the RpcError (faults-long,
+    a sidecar killed between the route's answer and the record's save)."""
+    write = world.store.write
+
+    async def unavailable_for_records(key: str, *args: Any, **kwargs: Any) -> None:
+        if key.startswith("idempotency|"):
+            cause = AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), "killed")
+            raise DaprInternalError("failed to connect to all addresses") from cause
+        await write(key, *args, **kwargs)
+
+    headers = {**admin, "Idempotency-Key": "create-tea"}
+    monkeypatch.setattr(world.store, "write", unavailable_for_records)
+    failed = api.post("/api/v1/items", json=ITEM, headers=headers)
+    monkeypatch.setattr(world.store, "write", write)
+    retried = api.post("/api/v1/items", json=ITEM, headers=headers)
+
+    assert_problem(failed, 503)
+    assert int(failed.headers["retry-after"]) >= 1
+    assert retried.status_code in (200, 201), retried.text
