@@ -11,7 +11,6 @@ profiles stay in .data/artifacts/bench-profiles/ for flame graphs.
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import shutil
@@ -31,13 +30,13 @@ import httpx
 
 from bench import scenarios
 from bench.cpu import measured
+from bench.report import save_results
 from bench.scenarios import sign_in
 from devstack.processes import free_port
 from devstack.runfile import RunFile
 from devstack.runtime import PROJECT_ROOT, ensure_runtime
 from devstack.stack import RunningApp, Stack
 
-RESULTS = PROJECT_ROOT / "bench" / "results"
 ARTIFACTS = PROJECT_ROOT / ".data" / "artifacts" / "bench-profiles"
 ORDERS_ENV = {"PERIMETER_GENERAL_RATE_LIMIT": "100000000/minute", "LOG_FORMAT": "json"}
 SAMPLE_RATE = 100
@@ -313,9 +312,7 @@ def main() -> None:
     markdown = to_markdown(windows)
     print(markdown)
     if not args.smoke:
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / f"{profile}-profiles.json").write_text(json.dumps(windows, indent=2) + "\n")
-        (RESULTS / f"{profile}-profiles.md").write_text(markdown)
+        save_results(f"{profile}-profiles", windows, markdown)
 
 
 if __name__ == "__main__":

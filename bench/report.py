@@ -4,6 +4,9 @@ import json
 from typing import Any
 
 from bench.cpu import GENERATOR
+from devstack.runtime import PROJECT_ROOT
+
+RESULTS = PROJECT_ROOT / "bench" / "results"
 
 Row = dict[str, Any]
 Check = tuple[str, Any, bool]
@@ -197,3 +200,10 @@ def to_markdown(result: dict[str, Any]) -> str:
             f"`{json.dumps(soak['end_mib'])}`, growth % `{json.dumps(soak['growth_percent'])}`"
         )
     return "\n".join(lines) + "\n"
+
+
+def save_results(name: str, data: Any, markdown: str) -> None:
+    """bench/results/<name>.json and .md, the committed figures of a full run."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown)
