@@ -88,6 +88,7 @@ def sign_in(driver: WebDriver, email: str, password: str) -> None:
     wait_for(
         driver, "the orders view", lambda d: d.find_element(By.ID, "orders-view").is_displayed()
     )
+    wait_for(driver, "the signed-in user", lambda d: bool(d.find_element(By.ID, "who").text))
 
 
 def saga_state(driver: WebDriver) -> str:

@@ -153,8 +153,8 @@ async function whoAmI() {
 // ---- orders -------------------------------------------------------------------------
 
 async function showOrders() {
-  show("orders-view");
   const user = await whoAmI();
+  show("orders-view");
   $("orders-caption").textContent = user.roles.includes("admin")
     ? "Every customer's orders, newest first"
     : "Your orders, newest first";
