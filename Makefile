@@ -134,8 +134,10 @@ images: image runtime ## the app image, and daprd, placement, scheduler, Redis a
 runtime: ## daprd, placement and scheduler at the pinned release, built once and cached
 	@bash scripts/build-dapr.sh
 
+# Bytecode compiled once at install: with PYTHONDONTWRITEBYTECODE set (as on CI machines and in
+# the image) every process, each test run and each app of a stack, would compile its imports.
 deps: $(UV)
-	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet --compile-bytecode
 
 $(UV):
 	@command -v python3 >/dev/null || { echo "Python 3.11 is needed: install python3.11"; exit 1; }

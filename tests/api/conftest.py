@@ -3,14 +3,16 @@ fakes behind the same interfaces (actors, sagas, the state store, readiness). No
 every validation, error document, auth rule and perimeter rule is checked in seconds; the
 e2e suite keeps one test per rule where the real sidecar matters."""
 
+import logging
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
 from dapr.ext.fastapi import DaprActor
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
@@ -18,7 +20,7 @@ from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from actors.clients import InventoryActors, OrderActors
 from app.auth.passwords import Passwords
 from app.auth.tokens import TokenSigner
-from app.main import create_app
+from app.main import BuildServices, create_app
 from app.services import Shared, tenant_services
 from app.settings import AuthSettings, OrdersSettings, PerimeterSettings
 from app.tenancy import Tenants
@@ -88,6 +90,10 @@ class World:
         return self.tenant_actors.setdefault(tenant, (FakeInventory(), FakeOrders()))
 
 
+# Read from the environment once: each settings class costs milliseconds to build.
+_DEFAULTS = OrdersSettings(auth=AuthSettings(), edge=EdgeSettings(APP_API_TOKEN=APP_TOKEN))
+
+
 def settings(**perimeter: object) -> OrdersSettings:
     limits = {
         "login_rate_limit": UNLIMITED,
@@ -95,19 +101,39 @@ def settings(**perimeter: object) -> OrdersSettings:
         "general_rate_limit": UNLIMITED,
         **perimeter,
     }
-    return OrdersSettings(
-        auth=AuthSettings(),
-        perimeter=PerimeterSettings(**limits),  # type: ignore[arg-type]
-        edge=EdgeSettings(APP_API_TOKEN=APP_TOKEN),
-    )
+    return replace(_DEFAULTS, perimeter=PerimeterSettings(**limits))  # type: ignore[arg-type]
+
+
+@dataclass
+class _WorldSlot:
+    """The world behind the next client of one app."""
+
+    world: World = field(default_factory=World)
+
+
+# One app per distinct settings for the whole run: FastAPI takes a tenth of a second to build
+# this one's routes, more than most tests take. The app keeps no state of its own between
+# clients (its middleware holds only settings); each client's lifespan builds the services anew
+# over that client's world.
+_APPS: dict[str, tuple[FastAPI, _WorldSlot]] = {}
 
 
 def in_process(world: World, orders_settings: OrdersSettings) -> TestClient:
     """The app over the fakes, each tenant's services made as the real ones are
     (app.services.tenant_services): one store and one saga engine for all tenants."""
+    key = repr(orders_settings)
+    if key not in _APPS:
+        slot = _WorldSlot()
+        _APPS[key] = (create_app(orders_settings, _services_over(slot)), slot)
+    app, slot = _APPS[key]
+    slot.world = world
+    return TestClient(app, raise_server_exceptions=False)
 
+
+def _services_over(slot: _WorldSlot) -> BuildServices:
     @asynccontextmanager
     async def services(chosen: OrdersSettings, _host: DaprActor) -> AsyncIterator[Tenants]:
+        world = slot.world
         shared = Shared(
             settings=chosen,
             readiness=world.readiness,
@@ -125,12 +151,26 @@ def in_process(world: World, orders_settings: OrdersSettings) -> TestClient:
             await services.auth.ensure_admin(*admin_of(tenant))
         yield tenants
 
-    return TestClient(create_app(orders_settings, services), raise_server_exceptions=False)
+    return services
 
 
 def admin_of(tenant: str) -> tuple[str, str]:
     """The bootstrap administrator of each tenant in these tests."""
     return ADMIN if tenant == DEFAULT_TENANT else (f"admin@{tenant}.example.com", ADMIN[1])
+
+
+@pytest.fixture(scope="package", autouse=True)
+def request_lines_left_unlogged() -> Iterator[None]:
+    """One line per request from the app's middleware and one from the test client: thousands
+    of lines no test reads, whose formatting took a sixth of this tier's time. Warnings and
+    errors still reach the report of a failed test."""
+    quiet = [logging.getLogger(name) for name in ("app.requests", "httpx2")]
+    levels = [logger.level for logger in quiet]
+    for logger in quiet:
+        logger.setLevel(logging.WARNING)
+    yield
+    for logger, level in zip(quiet, levels, strict=True):
+        logger.setLevel(level)
 
 
 @pytest.fixture(scope="package", autouse=True)
