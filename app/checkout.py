@@ -11,7 +11,7 @@ from dapr.ext.workflow import WorkflowState, WorkflowStatus
 from grpc.aio import AioRpcError
 
 from actors.messages import OrderView, Payment
-from app.metrics import SAGAS_REVIVED
+from app.metrics import SAGA_CHECKS_DEFERRED, SAGAS_REVIVED
 from common.tenancy import scoped_id
 from workflows.checkout import CANCEL_EVENT, PAYMENT_CONFIRMED_EVENT, checkout
 from workflows.messages import CheckoutInput
@@ -211,3 +211,25 @@ class TenantSagas:
 
     async def terminate_workflow(self, instance_id: str) -> None:
         await self._sagas.terminate_workflow(self._id(instance_id))
+
+
+class BoundedSagaWatch:
+    """The saga watch of every Order actor in this process, at most `at_once` checks at a time.
+
+    A firing beyond that does nothing (the order's next firing checks again). Without a bound,
+    a backlog of pending orders, as after the sidecar was down, fires more checks each period
+    than the sidecar answers in one; each then waits longer, daprd holds a connection to the
+    app for every waiting call, and the app's sidecar ran out of file descriptors."""
+
+    def __init__(self, sagas: Sagas, stall_after: timedelta, at_once: int) -> None:
+        self._sagas, self._stall_after = sagas, stall_after
+        self._checks = asyncio.Semaphore(at_once)
+
+    async def __call__(self, tenant: str, order: OrderView, payment: Payment) -> str:
+        if self._checks.locked():
+            SAGA_CHECKS_DEFERRED.inc()
+            return "deferred"
+        async with self._checks:
+            return await keep_saga(
+                TenantSagas(self._sagas, tenant), order, payment, self._stall_after
+            )

@@ -27,6 +27,9 @@ class AppSettings(BaseSettings):
     # that run and starts another. Longer than a step's whole retry budget (the reservation's
     # is about six minutes); waiting for the customer is not a step it stops.
     saga_stall_seconds: int = Field(900, ge=1)
+    # How many saga watches one process runs at once; a firing beyond that does nothing and
+    # the order's next firing checks again.
+    saga_checks_at_once: int = Field(8, ge=1)
     # When the low-stock digest goes out (a Dapr job schedule: cron, @daily, @every 1h).
     low_stock_digest_schedule: str = Field("@daily", min_length=1)
     # Items' pictures: the largest upload taken, and how long a client may keep one without

@@ -20,11 +20,10 @@ from dapr.ext.workflow.aio import DaprWorkflowClient
 
 from actors.clients import InventoryActors, InventoryClient, OrderActors, OrderClient
 from actors.inventory import Inventory
-from actors.messages import OrderView, Payment
 from actors.order import KeepSaga, Order
 from actors.serializer import PlainJson
 from app.auth.tokens import TokenSigner
-from app.checkout import Sagas, TenantSagas, keep_saga
+from app.checkout import BoundedSagaWatch
 from app.digest import schedule_digest
 from app.flag_sources import follow_flags
 from app.flags import Flags
@@ -62,7 +61,7 @@ async def sidecar_services(
         watch = timedelta(seconds=settings.service.saga_watch_seconds)
         stall = timedelta(seconds=settings.service.saga_stall_seconds)
         publisher = DaprPublisher(sidecar.dapr, names.pubsub)
-        keep = keeper(sagas, stall)
+        keep = BoundedSagaWatch(sagas, stall, settings.service.saga_checks_at_once)
         await register_actors(actor_host, publisher, sidecar.actor_runtime, keep, watch)
         caller_key = CallerKey(
             await secrets.read(settings.auth.caller_key_secret), names.orders_app_id
@@ -108,15 +107,6 @@ def tenant_actors(invoker: ActorInvoker, tenant: str) -> tuple[InventoryActors, 
     """One tenant's Inventory and Order actors (common/tenancy.py scopes their ids)."""
     actors = ScopedActors(invoker, tenant)
     return InventoryClient(actors), OrderClient(actors)
-
-
-def keeper(sagas: Sagas, stall_after: timedelta) -> KeepSaga:
-    """The Order actors' saga watch, with the sagas of the order's tenant."""
-
-    async def keep(tenant: str, order: OrderView, payment: Payment) -> str:
-        return await keep_saga(TenantSagas(sagas, tenant), order, payment, stall_after)
-
-    return keep
 
 
 async def keep_trying(step: Callable[[], Awaitable[None]], pause: float = 5.0) -> None:

@@ -10,7 +10,8 @@ from dapr.ext.workflow import WorkflowStatus
 from prometheus_client import REGISTRY
 
 from actors.messages import OrderView, Payment
-from app.checkout import WAKE_EVENT, keep_saga, saga_input, start_saga
+from app.checkout import WAKE_EVENT, BoundedSagaWatch, keep_saga, saga_input, start_saga
+from common.tenancy import DEFAULT_TENANT
 from tests.fakes.sagas import FakeSagas
 
 PAYMENT: Payment = {
@@ -151,3 +152,38 @@ def test_waiting_for_the_customer_is_never_stopped_by_the_watch() -> None:
     workflows = running_since("await_payment_confirmation", long_ago)
     assert keep(workflows) == "running"
     assert workflows.calls == []
+
+
+class HeldReads(FakeSagas):
+    """Every state read waits until the test lets it go, as reads do on an overloaded sidecar."""
+
+    def __init__(self) -> None:
+        super().__init__(statuses={"o1": WorkflowStatus.RUNNING})
+        self.released = asyncio.Event()
+        self.reads = 0
+
+    async def get_workflow_state(self, instance_id: str, *, fetch_payloads: bool = True) -> Any:
+        self.reads += 1
+        await self.released.wait()
+        return await super().get_workflow_state(instance_id, fetch_payloads=fetch_payloads)
+
+
+def deferred() -> float:
+    return REGISTRY.get_sample_value("checkout_saga_checks_deferred_total") or 0.0
+
+
+def test_watch_firings_beyond_the_bound_do_nothing_until_a_check_ends() -> None:
+    async def scenario() -> None:
+        sagas = HeldReads()
+        watch = BoundedSagaWatch(cast(Any, sagas), STALL, at_once=2)
+        held = [asyncio.create_task(watch(DEFAULT_TENANT, ORDER, PAYMENT)) for _ in range(2)]
+        await asyncio.sleep(0)
+        before = deferred()
+        assert await watch(DEFAULT_TENANT, ORDER, PAYMENT) == "deferred"
+        assert (sagas.reads, deferred()) == (2, before + 1)
+        sagas.released.set()
+        assert await asyncio.gather(*held) == ["running", "running"]
+        assert await watch(DEFAULT_TENANT, ORDER, PAYMENT) == "running"
+        assert sagas.reads == 3
+
+    asyncio.run(scenario())
