@@ -177,13 +177,17 @@ class ReadModels:
         found: list[Document] = []
         scanned = 0
         async for batch in index.newest_first(decode_cursor(cursor) if cursor else None):
-            documents = await self._store.read_many([key_of(member_of(k)) for k in batch])
-            for position in batch:
-                document = documents.get(key_of(member_of(position)))
-                if document is not None and keep(document):
-                    found.append(document)
-                    if len(found) == limit:
-                        return Page(found, encode_cursor(position))
+            # A busy minute holds hundreds of members: documents are read a page's worth at a
+            # time, so a full page reads no more of them than it returns.
+            for start in range(0, len(batch), limit):
+                positions = batch[start : start + limit]
+                documents = await self._store.read_many([key_of(member_of(k)) for k in positions])
+                for position in positions:
+                    document = documents.get(key_of(member_of(position)))
+                    if document is not None and keep(document):
+                        found.append(document)
+                        if len(found) == limit:
+                            return Page(found, encode_cursor(position))
             scanned += 1
             if scanned == MAX_BATCHES_PER_PAGE and batch:
                 return Page(found, encode_cursor(batch[-1]))
