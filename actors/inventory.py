@@ -26,7 +26,7 @@ from actors.messages import (
 from actors.outbox import Outbox
 from actors.outcome import Outcome, refusal, succeeded
 from actors.state import ActorState
-from actors.turns import answered_in_turn, in_turn
+from actors.turns import answered_in_turn, reminded_in_turn
 from common.events import EventDocument, Publisher, new_event
 from common.tenancy import split_id
 from domain.catalog import Image, Item
@@ -171,7 +171,7 @@ class Inventory(Actor, InventoryInterface, Remindable):
         answer: ImageShown = {"item": item_view(item), "replaced": image_meta(replaced)}
         return succeeded(answer)
 
-    @in_turn
+    @reminded_in_turn
     async def receive_reminder(
         self,
         name: str,

@@ -1,5 +1,5 @@
 """What the actors count: orders by status as the Order actor stores them, and actor calls
-that arrived while the app still ran the actor's last call."""
+that arrived while the app still ran the actor's last call, or waited for it too long."""
 
 from datetime import datetime
 
@@ -22,6 +22,11 @@ STALE_TURNS = Counter(
 ACTOR_TURNS_OVERLAPPED = Counter(
     "actor_turns_overlapped",
     "Actor calls daprd sent while the app still ran the actor's last call, which they wait for.",
+    ["actor_type"],
+)
+ACTOR_CALLS_ABANDONED = Counter(
+    "actor_calls_abandoned",
+    "Actor calls not run: they waited for the actor's turn longer than their callers wait.",
     ["actor_type"],
 )
 

@@ -20,7 +20,7 @@ from actors.metrics import order_stored
 from actors.outbox import Outbox
 from actors.outcome import Outcome, refusal, succeeded
 from actors.state import ActorState
-from actors.turns import answered_in_turn, in_turn
+from actors.turns import answered_in_turn, reminded_in_turn
 from common.events import EventDocument, Publisher, new_event
 from common.tenancy import split_id
 from domain import order as model
@@ -104,7 +104,7 @@ class Order(Actor, OrderInterface, Remindable):
         await self._save(order)
         return succeeded(order_view(order))
 
-    @in_turn
+    @reminded_in_turn
     async def receive_reminder(
         self,
         name: str,

@@ -8,13 +8,20 @@ so every method and reminder of an actor runs inside `in_turn`, which waits for 
 app has not finished yet. Only non-reentrant actors may use it: a call back into the same
 actor from inside its turn would wait for itself.
 
+A call that waited for its turn longer than its caller waits for an answer is not run: nobody
+is waiting for it, and its caller retries on the same key. Run anyway, such calls pile up
+behind a busy actor faster than it takes them (each caller that gives up sends another), until
+every call waits minutes: seen on the one SKU of the fault scenarios at scale.
+
 An actor that publishes after its turn (`PublishesAfterTurn`) is told when the turn is over.
 A method that answers an `Outcome` runs in `answered_in_turn`: the same turn, and an answer
-even when the sidecar failed it.
+even when the sidecar failed it; a reminder runs in `reminded_in_turn`, which lets a firing that
+waited too long go (the next one comes).
 """
 
 import asyncio
 import functools
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, runtime_checkable
 from weakref import WeakValueDictionary
@@ -23,7 +30,7 @@ import httpx
 import structlog
 from dapr.actor import Actor
 
-from actors.metrics import ACTOR_TURNS_OVERLAPPED
+from actors.metrics import ACTOR_CALLS_ABANDONED, ACTOR_TURNS_OVERLAPPED
 from actors.outcome import Outcome, unavailable
 
 log = structlog.get_logger(__name__)
@@ -35,6 +42,18 @@ R = TypeVar("R")
 # abandoned call still runs, and the next activation is a new object that must wait for it.
 # A lock lives while some call holds or awaits it.
 _turns: WeakValueDictionary[tuple[str, str], asyncio.Lock] = WeakValueDictionary()
+# How long the callers of this process's actors wait for an answer: the app that hosts them
+# sets it from ACTOR_CALL_TIMEOUT_SECONDS (`callers_wait`).
+_callers_wait_seconds = 10.0
+
+
+def callers_wait(seconds: float) -> None:
+    global _callers_wait_seconds
+    _callers_wait_seconds = seconds
+
+
+class CallAbandoned(Exception):
+    """The call waited for its actor's turn longer than its caller waits: it was not run."""
 
 
 @runtime_checkable
@@ -56,14 +75,37 @@ def in_turn(
             log.warning(
                 "actor called while still running a call", actor_type=actor_type, actor_id=actor_id
             )
+        arrived = time.monotonic()
         try:
             async with turn:
+                waited = time.monotonic() - arrived
+                if waited > _callers_wait_seconds:
+                    ACTOR_CALLS_ABANDONED.labels(actor_type).inc()
+                    raise CallAbandoned(
+                        f"{actor_type} {actor_id}: a call waited {waited:.0f} s for its turn"
+                    )
                 return await method(actor, *args, **kwargs)
         finally:
             if isinstance(actor, PublishesAfterTurn):
                 actor.turn_ended()
 
     return run
+
+
+def reminded_in_turn(
+    method: Callable[Concatenate[A, P], Coroutine[Any, Any, None]],
+) -> Callable[Concatenate[A, P], Coroutine[Any, Any, None]]:
+    """`in_turn` for a reminder: a firing that waited too long for its turn is let go."""
+    turned = in_turn(method)
+
+    @functools.wraps(method)
+    async def remind(actor: A, /, *args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            await turned(actor, *args, **kwargs)
+        except CallAbandoned as abandoned:
+            log.warning("reminder firing let go", reason=str(abandoned))
+
+    return remind
 
 
 def answered_in_turn(
@@ -88,7 +130,17 @@ def answered_in_turn(
             )
             return unavailable(f"{actor_type} {actor_id} could not read or save its state.")
 
-    return in_turn(answer)
+    turned = in_turn(answer)
+
+    @functools.wraps(method)
+    async def answered(actor: A, /, *args: P.args, **kwargs: P.kwargs) -> Outcome:
+        try:
+            return await turned(actor, *args, **kwargs)
+        except CallAbandoned as abandoned:
+            log.warning("actor call abandoned", reason=str(abandoned))
+            return unavailable(str(abandoned))
+
+    return answered
 
 
 def _described(error: httpx.HTTPError) -> str:

@@ -18,6 +18,7 @@ from dapr.ext.fastapi import DaprActor
 from dapr.ext.workflow import WorkflowRuntime
 from dapr.ext.workflow.aio import DaprWorkflowClient
 
+from actors import turns
 from actors.clients import InventoryActors, InventoryClient, OrderActors, OrderClient
 from actors.inventory import Inventory
 from actors.order import KeepSaga, Order
@@ -62,6 +63,7 @@ async def sidecar_services(
         stall = timedelta(seconds=settings.service.saga_stall_seconds)
         publisher = DaprPublisher(sidecar.dapr, names.pubsub)
         keep = BoundedSagaWatch(sagas, stall, settings.service.saga_checks_at_once)
+        turns.callers_wait(settings.sidecar.actor_call_timeout_seconds)
         await register_actors(actor_host, publisher, sidecar.actor_runtime, keep, watch)
         caller_key = CallerKey(
             await secrets.read(settings.auth.caller_key_secret), names.orders_app_id

@@ -13,11 +13,12 @@ from dapr.actor import Actor, Remindable
 from dapr.actor.runtime._type_utils import get_dispatchable_attrs
 from prometheus_client import REGISTRY
 
+from actors import turns
 from actors.guard import StaleTurn
 from actors.inventory import Inventory
 from actors.messages import ItemDefinition, OrderLine, Payment
 from actors.order import Order
-from actors.outcome import unwrap
+from actors.outcome import UNAVAILABLE, unwrap
 from tests.fakes.actors import (
     Events,
     MemorySidecar,
@@ -122,3 +123,40 @@ def test_a_turn_whose_state_another_activation_saved_is_refused() -> None:
         return await stock_of(activate_inventory(sidecar, events))
 
     assert asyncio.run(scenario()) == (3, 7)
+
+
+class SlowSaves(MemorySidecar):
+    async def save_state_transactionally(self, actor_type: str, actor_id: str, data: bytes) -> None:
+        await asyncio.sleep(0.2)
+        await super().save_state_transactionally(actor_type, actor_id, data)
+
+
+def abandoned() -> float:
+    labels = {"actor_type": "Inventory"}
+    return REGISTRY.get_sample_value("actor_calls_abandoned_total", labels) or 0.0
+
+
+def test_a_call_that_waited_longer_than_its_caller_waits_is_not_run() -> None:
+    """Its caller gave up and retries on the same key: run anyway, such calls pile up behind
+    a busy actor faster than it takes them."""
+    before = abandoned()
+
+    async def scenario() -> tuple[list[dict[str, Any]], tuple[int, int]]:
+        sidecar, events = SlowSaves(), Events()
+        inventory = activate_inventory(sidecar, events)
+        await inventory.create(ITEM)
+        turns.callers_wait(0.1)
+        try:
+            answers = await asyncio.gather(
+                inventory.reserve({"order_id": "o1", "quantity": 1}),
+                inventory.reserve({"order_id": "o2", "quantity": 1}),
+            )
+        finally:
+            turns.callers_wait(10)
+        return [dict(answer) for answer in answers], await stock_of(inventory)
+
+    (first, second), stock = asyncio.run(scenario())
+    assert first["ok"]
+    assert (second["ok"], second["error"]) == (False, UNAVAILABLE)
+    assert stock == (9, 1)
+    assert abandoned() == before + 1
