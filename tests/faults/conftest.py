@@ -27,9 +27,15 @@ class Scale:
     app_orders: int = 200
     sidecar_kills: int = 5
     sidecar_orders: int = 120
+    # The saga watch's period: the tests' 3 s shows revivals within a small run; at scale it is
+    # the production default, for hundreds of orders pending after a sidecar kill fired 120
+    # reminders a second at 3 s, more work than the checkouts themselves.
+    saga_watch_seconds: int = 3
 
 
-LONG = Scale(app_kills=50, app_orders=1000, sidecar_kills=20, sidecar_orders=1000)
+LONG = Scale(
+    app_kills=50, app_orders=1000, sidecar_kills=20, sidecar_orders=1000, saga_watch_seconds=30
+)
 
 
 @pytest.fixture
@@ -45,9 +51,10 @@ SEED_VARIABLE = "FAULTS_SEED"
 
 @pytest.fixture
 def fault_stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, scale: Scale
 ) -> Iterator[Stack]:
-    with own_stack(request, tmp_path_factory, request.node.name[:40], FAULT_ORDERS_ENV) as stack:
+    env = {**FAULT_ORDERS_ENV, "ORDERS_SAGA_WATCH_SECONDS": str(scale.saga_watch_seconds)}
+    with own_stack(request, tmp_path_factory, request.node.name[:40], env) as stack:
         yield stack
 
 
