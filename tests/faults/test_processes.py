@@ -73,7 +73,9 @@ def test_orders_sidecar_killed_repeatedly_during_checkouts(
     """5 kills during 120 checkouts for 100 units; `make faults-long`: 20 during 1,000."""
     initial = scale.sidecar_orders * 5 // 6
     orders, payments, sku = stocked(fault_stack, stock=initial)
-    load = Load(orders, sku, count=scale.sidecar_orders, interval=0.25, tokens=TOKENS)
+    load = Load(
+        orders, sku, count=scale.sidecar_orders, interval=scale.sidecar_interval, tokens=TOKENS
+    )
     kills = 0
 
     def kill_sidecar() -> None:
