@@ -7,7 +7,6 @@ tiny counts, only to keep the suite working; `--soak SECONDS` adds B6's memory-g
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import tempfile
@@ -20,14 +19,13 @@ from typing import Any
 from bench import memory, scenarios
 from bench.checkout_steps import checkout_steps
 from bench.cpu import measured
-from bench.report import ratios, targets, to_markdown
+from bench.report import ratios, save_results, targets, to_markdown
 from bench.stats import Figures
 from bench.wrk import run_wrk
 from devstack.runfile import RunFile
-from devstack.runtime import PROJECT_ROOT, ensure_runtime, pinned_version
+from devstack.runtime import ensure_runtime, pinned_version
 from devstack.stack import Stack
 
-RESULTS = PROJECT_ROOT / "bench" / "results"
 # The benchmarks measure the service, not its rate limits; B5 reads the JSON log lines. The
 # step-by-step checkout places orders with no saga on purpose, which the saga watch would
 # start after its period (30 s): here it waits an hour, so its firings are not in B4 either.
@@ -178,9 +176,7 @@ def main() -> None:
     markdown = to_markdown(result)
     print(markdown)
     if not args.smoke:
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / f"{profile}.json").write_text(json.dumps(result, indent=2) + "\n")
-        (RESULTS / f"{profile}.md").write_text(markdown)
+        save_results(profile, result, markdown)
 
 
 if __name__ == "__main__":

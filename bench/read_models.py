@@ -29,15 +29,15 @@ import httpx
 
 from app.read_models import ReadModels, order_key
 from bench.cpu import measured
+from bench.report import save_results
 from bench.scenarios import closed_loop, sign_in
 from bench.stats import Figures
 from common.memory_state import MemoryDocuments
 from devstack.clients import SignedIn
 from devstack.runfile import RunFile
-from devstack.runtime import PROJECT_ROOT, ensure_runtime
+from devstack.runtime import ensure_runtime
 from devstack.stack import RunningApp, Stack
 
-RESULTS = PROJECT_ROOT / "bench" / "results"
 SIZES, SMOKE_SIZES = (0, 10_000, 100_000), (0, 200, 1_000)
 CUSTOMERS = 20
 PASSWORD = "benchmark password 1"
@@ -320,10 +320,8 @@ def main() -> None:
     markdown = to_markdown(rows, grown, profile)
     print(markdown)
     if not args.smoke:
-        RESULTS.mkdir(exist_ok=True)
         result = {"profile": profile, "rows": rows, "growth": grown, "target": TARGET}
-        (RESULTS / f"{profile}-b8.json").write_text(json.dumps(result, indent=2) + "\n")
-        (RESULTS / f"{profile}-b8.md").write_text(markdown)
+        save_results(f"{profile}-b8", result, markdown)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ are not expected to go faster here; on a cluster each replica would bring its ow
 
 import argparse
 import asyncio
-import json
 import os
 import tempfile
 import uuid
@@ -21,13 +20,13 @@ import httpx
 
 from bench import scenarios
 from bench.cpu import measured
+from bench.report import save_results
 from bench.stats import Figures
 from devstack.processes import free_port
 from devstack.runfile import RunFile
-from devstack.runtime import PROJECT_ROOT, ensure_runtime
+from devstack.runtime import ensure_runtime
 from devstack.stack import RunningApp, Stack
 
-RESULTS = PROJECT_ROOT / "bench" / "results"
 ORDERS_ENV = {
     "PERIMETER_GENERAL_RATE_LIMIT": "100000000/minute",
     "PERIMETER_LOGIN_RATE_LIMIT": "1000/minute",
@@ -126,9 +125,7 @@ def main() -> None:
     print(markdown)
     if not args.smoke:
         profile = os.environ.get("DAPR_PROFILE", "embedded")
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / f"{profile}-b7.json").write_text(json.dumps(rows, indent=2) + "\n")
-        (RESULTS / f"{profile}-b7.md").write_text(markdown)
+        save_results(f"{profile}-b7", rows, markdown)
 
 
 if __name__ == "__main__":
