@@ -35,6 +35,10 @@ class Scale:
     # profile completes here (B4: 3.9 checkouts/s with nothing killed): at 4 a second, the
     # backlog the kills left only grew, and the run tested overload rather than recovery.
     sidecar_interval: float = 0.25
+    # How long the books wait for each order to end. At scale a step may spend its whole retry
+    # budget (about six minutes for the reservation) before the saga fails and the watch runs
+    # it again: the 240 s of the small runs gave up on an order the watch had just restarted.
+    settle_seconds: float = 240.0
 
 
 LONG = Scale(
@@ -44,6 +48,7 @@ LONG = Scale(
     sidecar_orders=1000,
     saga_watch_seconds=30,
     sidecar_interval=0.5,
+    settle_seconds=900.0,
 )
 
 

@@ -118,21 +118,27 @@ class Books:
         )
 
 
-def settled_order(api: httpx.Client, order_id: str) -> dict[str, Any]:
+def settled_order(api: httpx.Client, order_id: str, wait: float) -> dict[str, Any]:
     """The order once it ended; when it does not, the failure says where its saga stands."""
     try:
-        return final_order(api, order_id, timeout=SETTLE_SECONDS)
+        return final_order(api, order_id, timeout=wait)
     except AssertionError as error:
         saga = api.get(f"/api/v1/orders/{order_id}/saga")
         raise AssertionError(f"{error}; its saga: {saga.status_code} {saga.text}") from None
 
 
-def settle(orders: RunningApp, payments: RunningApp, sku: str, order_ids: list[str]) -> Books:
-    """Waits for every order to end, then reads stock and charges, and waits for the read
-    models to agree with the actors: no event was lost on the way."""
+def settle(
+    orders: RunningApp,
+    payments: RunningApp,
+    sku: str,
+    order_ids: list[str],
+    wait: float = SETTLE_SECONDS,
+) -> Books:
+    """Waits for every order to end (each up to `wait` seconds), then reads stock and charges,
+    and waits for the read models to agree with the actors: no event was lost on the way."""
     started = time.monotonic()
     with orders_client(orders) as api, payments_client(payments) as payments_api:
-        finals = [settled_order(api, order_id) for order_id in order_ids]
+        finals = [settled_order(api, order_id, wait) for order_id in order_ids]
         settled = time.monotonic() - started
         charges = {o["id"]: charge_status(payments_api, o["id"]) for o in finals}
         available, reserved = stock(api, sku)

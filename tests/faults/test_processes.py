@@ -49,7 +49,7 @@ def test_orders_app_killed_repeatedly_during_checkouts(
         controls.crash_and_restart(fault_stack, "orders")
 
     order_ids = run_with_faults(load, scale.app_kills, kill, rng, watchdog=medic.sound)
-    books = settle(orders, payments, sku, order_ids)
+    books = settle(orders, payments, sku, order_ids, wait=scale.settle_seconds)
 
     report(
         "app-crash",
@@ -86,7 +86,7 @@ def test_orders_sidecar_killed_repeatedly_during_checkouts(
         controls.start_sidecar(fault_stack, "orders")
 
     order_ids = run_with_faults(load, scale.sidecar_kills, kill_sidecar, rng)
-    books = settle(orders, payments, sku, order_ids)
+    books = settle(orders, payments, sku, order_ids, wait=scale.settle_seconds)
 
     figures = {"kills": kills, **books.figures(), "retries": load.failed_attempts}
     report("sidecar-crash", {**figures, **recoveries(fault_stack.log_dir / "orders.log")})
