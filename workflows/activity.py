@@ -40,7 +40,14 @@ class Activity(Generic[Deps, In, Out]):
 
         async def run(ctx: WorkflowActivityContext, payload: In) -> Out:
             with bind(order_id=ctx.workflow_id, activity=name):
-                result = await self.body(dependencies, payload)
+                try:
+                    result = await self.body(dependencies, payload)
+                except Exception as error:
+                    # The runtime logs only str(error), empty for a timeout: the type says more.
+                    log.warning(
+                        "activity failed", error_type=type(error).__name__, error=str(error)
+                    )
+                    raise
                 log.info("activity done")
                 return result
 
