@@ -5,7 +5,7 @@ e2e suite keeps one test per rule where the real sidecar matters."""
 
 import logging
 from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -111,23 +111,57 @@ class _WorldSlot:
     world: World = field(default_factory=World)
 
 
-# One app per distinct settings for the whole run: FastAPI takes a tenth of a second to build
-# this one's routes, more than most tests take. The app keeps no state of its own between
-# clients (its middleware holds only settings); each client's lifespan builds the services anew
-# over that client's world.
-_APPS: dict[str, tuple[FastAPI, _WorldSlot]] = {}
+@dataclass
+class _Served:
+    """One app for the whole run, with one TestClient kept open on it. Building the app
+    (FastAPI's route and dependency analysis) takes a tenth of a second, and opening a client
+    starts a thread and an event loop: both cost more than most tests. The app keeps no state
+    of its own between tests (its middleware holds only settings); each test runs the app's
+    own lifespan again, which builds the services anew over that test's world."""
+
+    app: FastAPI
+    slot: _WorldSlot
+    client: TestClient
 
 
-def in_process(world: World, orders_settings: OrdersSettings) -> TestClient:
+# One per distinct settings.
+_SERVED: dict[str, _Served] = {}
+
+
+@contextmanager
+def in_process(world: World, orders_settings: OrdersSettings) -> Iterator[TestClient]:
     """The app over the fakes, each tenant's services made as the real ones are
     (app.services.tenant_services): one store and one saga engine for all tenants."""
+    served = _served(orders_settings)
+    served.slot.world = world
+    served.client.cookies.clear()
+    portal = served.client.portal
+    assert portal is not None, "the client is kept open for the run"
+    lifespan = served.app.router.lifespan_context(served.app)
+    portal.call(lifespan.__aenter__)
+    try:
+        yield served.client
+    finally:
+        portal.call(lifespan.__aexit__, None, None, None)
+
+
+def _served(orders_settings: OrdersSettings) -> _Served:
     key = repr(orders_settings)
-    if key not in _APPS:
+    if key not in _SERVED:
         slot = _WorldSlot()
-        _APPS[key] = (create_app(orders_settings, _services_over(slot)), slot)
-    app, slot = _APPS[key]
-    slot.world = world
-    return TestClient(app, raise_server_exceptions=False)
+        app = create_app(orders_settings, _services_over(slot))
+        client = TestClient(app, raise_server_exceptions=False)
+        client.__enter__()
+        _SERVED[key] = _Served(app, slot, client)
+    return _SERVED[key]
+
+
+@pytest.fixture(scope="package", autouse=True)
+def clients_closed_at_the_end() -> Iterator[None]:
+    yield
+    while _SERVED:
+        _, served = _SERVED.popitem()
+        served.client.__exit__(None, None, None)
 
 
 def _services_over(slot: _WorldSlot) -> BuildServices:
