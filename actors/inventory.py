@@ -180,13 +180,14 @@ class Inventory(Actor, InventoryInterface, Remindable):
         period: timedelta,  # noqa: ARG002
         ttl: timedelta | None = None,  # noqa: ARG002
     ) -> None:
-        """The outbox sweep: publishes what a crash left waiting, and forgets what was sent."""
+        """The outbox sweep: what a crash left waiting is published after this turn (a slow
+        broker holds no turn of the item), and a later sweep forgets what was sent."""
         if name != SWEEP:
             return
         item, version = await self._load()
-        if item is None:
+        if item is None or self._outbox.unpublished:
             return
-        if await self._outbox.publish() and self._outbox.needs_trim:
+        if self._outbox.needs_trim:
             await self._write(item, version, [])
 
     def turn_ended(self) -> None:

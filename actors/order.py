@@ -115,7 +115,9 @@ class Order(Actor, OrderInterface, Remindable):
     ) -> None:
         """The saga watch: while the order is pending, a saga must be driving it; once it is
         final, the watch ends when every event of the order is published, and published once
-        more a watch period later (a broker inside a sidecar killed meanwhile loses it)."""
+        more a watch period later (a broker inside a sidecar killed meanwhile loses it). Both
+        publishes go out after the firing's turn, as a method's events do: a slow broker
+        holds no turn of the order."""
         if name != SAGA_WATCH:
             return
         order = await self._load()
@@ -126,15 +128,16 @@ class Order(Actor, OrderInterface, Remindable):
             await self._keep_saga(self._tenant, order_view(order), json.loads(state))
             return
         if self._outbox.unpublished:
-            await self._outbox.publish()
-            return
+            return  # published after this turn (turn_ended)
         if self._outbox.needs_trim:
             # The firing that first finds the events out only marks them, so the repeat goes
-            # out at least a period after they did, past a sidecar killed in between.
+            # out at least a period after they did, past a sidecar killed in between; a firing
+            # after the repeat drops them from state.
             if not self._repeat_due:
                 self._repeat_due = True
                 return
-            if not await self._outbox.publish_again():
+            if not self._outbox.repeated:
+                self._outbox.repeat_later()
                 return
             await self._write(order, [])
         await self.unregister_reminder(SAGA_WATCH)

@@ -10,6 +10,8 @@ state knew) is dropped by its consumers.
 
 import asyncio
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from common.events import EventDocument, Publisher
 
@@ -25,6 +27,7 @@ class Outbox:
         # One publisher at a time, so events leave in the order they were saved.
         self._publishing = asyncio.Lock()
         self._tasks: set[asyncio.Task[bool]] = set()
+        self._repeat: asyncio.Task[bool] | None = None
 
     def load(self, stored: list[EventDocument]) -> None:
         """The events the actor's state holds, as read at activation."""
@@ -52,9 +55,23 @@ class Outbox:
     def publish_later(self) -> None:
         """Publishes what is waiting in the background, after the turn that saved it."""
         if self.unpublished:
-            task = asyncio.get_running_loop().create_task(self.publish())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._in_background(self.publish())
+
+    def repeat_later(self) -> None:
+        """`publish_again` in the background, so a slow broker holds no turn; `repeated`
+        says when it is done."""
+        if self._repeat is None or (self._repeat.done() and not self._repeat.result()):
+            self._repeat = self._in_background(self.publish_again())
+
+    @property
+    def repeated(self) -> bool:
+        return self._repeat is not None and self._repeat.done() and self._repeat.result()
+
+    def _in_background(self, publishing: Coroutine[Any, Any, bool]) -> asyncio.Task[bool]:
+        task = asyncio.get_running_loop().create_task(publishing)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
     async def publish_again(self) -> bool:
         """Publishes once more the events already published that the state still holds: a

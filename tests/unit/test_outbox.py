@@ -74,20 +74,44 @@ def test_events_are_saved_with_their_change_until_published() -> None:
 
 
 def test_what_a_crash_left_unpublished_is_published_by_the_sweep() -> None:
-    async def scenario() -> tuple[list[str], list[object], bool]:
+    """Published after the sweep's turn, and dropped from state by the next sweep."""
+
+    async def scenario() -> tuple[list[str], list[list[object]], bool]:
         sidecar, events = MemorySidecar(), Events()
         events.failing = 1  # the app "dies" before it publishes anything
         await activate_inventory(sidecar, events).create(ITEM)
         await after_turns()
         armed = ("Inventory", "tea", SWEEP) in sidecar.reminders
         restarted = activate_inventory(sidecar, events)
-        await restarted.receive_reminder(SWEEP, b"", PERIOD, PERIOD)
-        return events.types, sidecar.stored("Inventory", "tea", "item")["outbox"], armed
+        outboxes = []
+        for _ in range(2):
+            await restarted.receive_reminder(SWEEP, b"", PERIOD, PERIOD)
+            await after_turns()
+            outboxes.append(sidecar.stored("Inventory", "tea", "item")["outbox"])
+        return events.types, outboxes, armed
 
-    published, outbox, armed = asyncio.run(scenario())
+    published, (after_first, after_second), armed = asyncio.run(scenario())
     assert armed
     assert published == ["inventory.item_created"]
-    assert outbox == []
+    assert len(after_first) == 1
+    assert after_second == []
+
+
+def test_a_sweep_holds_no_turn_while_the_broker_is_slow() -> None:
+    async def scenario() -> tuple[bool, list[str]]:
+        sidecar, events = MemorySidecar(), BlockedEvents()
+        await activate_inventory(sidecar, events).create(ITEM)  # its publish waits
+        restarted = activate_inventory(sidecar, events)
+        # Publishing inside the turn would wait here for as long as the broker does.
+        await asyncio.wait_for(restarted.receive_reminder(SWEEP, b"", PERIOD, PERIOD), 5)
+        reserved = await restarted.reserve({"order_id": "o1", "quantity": 1})
+        events.released.set()
+        await after_turns()
+        return reserved["ok"], events.types
+
+    reserved, published = asyncio.run(scenario())
+    assert reserved
+    assert "inventory.item_created" in published
 
 
 def test_an_event_published_twice_has_the_same_id() -> None:
@@ -98,6 +122,7 @@ def test_an_event_published_twice_has_the_same_id() -> None:
         # A crash after the publish, before the state knew: the next activation sends it again.
         stale = activate_inventory(sidecar, events)
         await stale.receive_reminder(SWEEP, b"", PERIOD, PERIOD)
+        await after_turns()
         return [event["id"] for event in events.published]
 
     ids = asyncio.run(scenario())
@@ -116,19 +141,23 @@ def test_the_saga_watch_of_a_final_order_stays_until_its_events_are_out_twice() 
         await order.confirm({"at": AT})
         await after_turns()
         kept = []
-        for failing in (10, 0, 0, 0):
+        # Out after the second firing's turn; the third marks them, the fourth repeats them,
+        # the fifth drops them from state and ends the watch.
+        for failing in (10, 0, 0, 0, 0):
             events.failing = failing
             await order.receive_reminder(SAGA_WATCH, b"{}", PERIOD, PERIOD)
+            await after_turns()
             kept.append(("Order", "o1", SAGA_WATCH) in sidecar.reminders)
         return kept, events.types
 
     kept, published = asyncio.run(scenario())
-    assert kept == [True, True, True, False]
+    assert kept == [True, True, True, True, False]
     assert published == ["order.placed", "order.confirmed"] * 2
 
 
 def test_the_repeat_goes_out_a_whole_watch_period_after_the_events_did() -> None:
-    """Published right after the turn: the next firing only notes it, the one after repeats."""
+    """Published right after the turn: the next firing only notes it, the one after repeats
+    (after its turn), and the one after that ends the watch."""
 
     async def scenario() -> list[tuple[bool, list[str]]]:
         sidecar, events = MemorySidecar(), Events()
@@ -138,11 +167,30 @@ def test_the_repeat_goes_out_a_whole_watch_period_after_the_events_did() -> None
         await order.confirm({"at": AT})
         await after_turns()
         seen = []
-        for _ in range(2):
+        for _ in range(3):
             await order.receive_reminder(SAGA_WATCH, b"{}", PERIOD, PERIOD)
+            await after_turns()
             seen.append((("Order", "o1", SAGA_WATCH) in sidecar.reminders, list(events.types)))
         return seen
 
-    first, second = asyncio.run(scenario())
+    first, second, third = asyncio.run(scenario())
     assert first == (True, ["order.placed", "order.confirmed"])
-    assert second == (False, ["order.placed", "order.confirmed", "order.confirmed"])
+    assert second == (True, ["order.placed", "order.confirmed", "order.confirmed"])
+    assert third == (False, ["order.placed", "order.confirmed", "order.confirmed"])
+
+
+def test_a_final_orders_watch_holds_no_turn_while_the_broker_is_slow() -> None:
+    async def scenario() -> tuple[bool, list[str]]:
+        sidecar, events = MemorySidecar(), BlockedEvents()
+        order = activate_order(sidecar, events)
+        await order.place({"customer_id": "u1", "lines": [LINE], "at": AT, "payment": PAYMENT})
+        await order.confirm({"at": AT})  # its events wait for the broker
+        await asyncio.wait_for(order.receive_reminder(SAGA_WATCH, b"{}", PERIOD, PERIOD), 5)
+        answered = await order.get()
+        events.released.set()
+        await after_turns()
+        return answered["ok"], events.types
+
+    answered, published = asyncio.run(scenario())
+    assert answered
+    assert published == ["order.placed", "order.confirmed"]
