@@ -60,12 +60,13 @@ class Outbox:
     def repeat_later(self) -> None:
         """`publish_again` in the background, so a slow broker holds no turn; `repeated`
         says when it is done."""
-        if self._repeat is None or (self._repeat.done() and not self._repeat.result()):
+        if self._repeat is None or (self._repeat.done() and not self.repeated):
             self._repeat = self._in_background(self.publish_again())
 
     @property
     def repeated(self) -> bool:
-        return self._repeat is not None and self._repeat.done() and self._repeat.result()
+        task = self._repeat
+        return task is not None and task.done() and not task.cancelled() and task.result()
 
     def _in_background(self, publishing: Coroutine[Any, Any, bool]) -> asyncio.Task[bool]:
         task = asyncio.get_running_loop().create_task(publishing)
