@@ -9,7 +9,6 @@ import argparse
 import asyncio
 import os
 import platform
-import tempfile
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
@@ -20,10 +19,10 @@ from bench import memory, scenarios
 from bench.checkout_steps import checkout_steps
 from bench.cpu import measured
 from bench.report import ratios, save_results, targets, to_markdown
+from bench.stack import bench_stack, profile
 from bench.stats import Figures
 from bench.wrk import run_wrk
-from devstack.runfile import RunFile
-from devstack.runtime import ensure_runtime, pinned_version
+from devstack.runtime import pinned_version
 from devstack.stack import Stack
 
 # The benchmarks measure the service, not its rate limits; B5 reads the JSON log lines. The
@@ -145,24 +144,14 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="tiny counts; checks it still runs")
     parser.add_argument("--soak", type=float, default=0, help="seconds of B6 memory-growth load")
     args = parser.parse_args()
-    profile = os.environ.get("DAPR_PROFILE", "embedded")
-    run_file = RunFile.load().with_profile(profile)
-    about = machine(profile)
-    with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
-        stack = Stack(ensure_runtime(), Path(workdir), run_file)
-        try:
-            stack.start_control_plane()
-            stack.start_app(run_file.apps["payments"].on_free_ports())
-            spec = run_file.apps["orders"].on_free_ports()
-            stack.start_app(replace(spec, env={**spec.env, **ORDERS_ENV}))
-            time.sleep(2)  # let start-up settle before the idle memory sample
-            cpu_before, wall_before = time.process_time(), time.perf_counter()
-            figures, rss = measure(stack, args.smoke)
-            cpu = (time.process_time() - cpu_before) / (time.perf_counter() - wall_before)
-            if args.soak:
-                rss["soak"] = asyncio.run(soak(stack, args.soak))
-        finally:
-            stack.stop()
+    about = machine(profile())
+    with bench_stack("bench-", ORDERS_ENV) as (stack, _orders):
+        time.sleep(2)  # let start-up settle before the idle memory sample
+        cpu_before, wall_before = time.process_time(), time.perf_counter()
+        figures, rss = measure(stack, args.smoke)
+        cpu = (time.process_time() - cpu_before) / (time.perf_counter() - wall_before)
+        if args.soak:
+            rss["soak"] = asyncio.run(soak(stack, args.soak))
     rows = [figure.row() for figure in figures]
     result = {
         "machine": about,
@@ -176,7 +165,7 @@ def main() -> None:
     markdown = to_markdown(result)
     print(markdown)
     if not args.smoke:
-        save_results(profile, result, markdown)
+        save_results(profile(), result, markdown)
 
 
 if __name__ == "__main__":

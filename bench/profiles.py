@@ -11,18 +11,16 @@ profiles stay in .data/artifacts/bench-profiles/ for flame graphs.
 
 import argparse
 import asyncio
-import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +30,9 @@ from bench import scenarios
 from bench.cpu import measured
 from bench.report import save_results
 from bench.scenarios import sign_in
+from bench.stack import bench_stack, profile
 from devstack.processes import free_port
-from devstack.runfile import RunFile
-from devstack.runtime import PROJECT_ROOT, ensure_runtime
+from devstack.runtime import PROJECT_ROOT
 from devstack.stack import RunningApp, Stack
 
 ARTIFACTS = PROJECT_ROOT / ".data" / "artifacts" / "bench-profiles"
@@ -291,28 +289,16 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="short windows; checks it still runs")
     args = parser.parse_args()
     seconds = 3.0 if args.smoke else 20.0
-    profile = os.environ.get("DAPR_PROFILE", "embedded")
-    run_file = RunFile.load().with_profile(profile)
-    with tempfile.TemporaryDirectory(prefix="bench-profiles-") as workdir:
-        stack = Stack(ensure_runtime(), Path(workdir), run_file)
-        try:
-            stack.start_control_plane()
-            stack.start_app(run_file.apps["payments"].on_free_ports())
-            spec = run_file.apps["orders"].on_free_ports()
-            env = {**spec.env, **ORDERS_ENV}
-            stack.start_app(replace(spec, env=env, profile_port=free_port()))
-            orders = stack.apps["orders"]
-            asyncio.run(sign_in(orders))
-            asyncio.run(checkout_round(orders))  # warm: actors active, connections open
-            windows = [
-                profile_window(stack, name, round_of, seconds) for name, round_of in WINDOWS.items()
-            ]
-        finally:
-            stack.stop()
+    with bench_stack("bench-profiles-", ORDERS_ENV, profile_port=free_port()) as (stack, orders):
+        asyncio.run(sign_in(orders))
+        asyncio.run(checkout_round(orders))  # warm: actors active, connections open
+        windows = [
+            profile_window(stack, name, round_of, seconds) for name, round_of in WINDOWS.items()
+        ]
     markdown = to_markdown(windows)
     print(markdown)
     if not args.smoke:
-        save_results(f"{profile}-profiles", windows, markdown)
+        save_results(f"{profile()}-profiles", windows, markdown)
 
 
 if __name__ == "__main__":

@@ -16,9 +16,7 @@ entries with the app's own index code, many at once), spread over the last 180 d
 import argparse
 import asyncio
 import json
-import os
 import random
-import tempfile
 import time
 import uuid
 from dataclasses import replace
@@ -32,11 +30,10 @@ from app.read_models import ReadModels, order_key
 from bench.cpu import measured
 from bench.report import save_results
 from bench.scenarios import closed_loop, sign_in
+from bench.stack import bench_stack, profile
 from bench.stats import Figures
 from common.memory_state import MemoryDocuments
 from devstack.clients import SignedIn
-from devstack.runfile import RunFile
-from devstack.runtime import ensure_runtime
 from devstack.stack import RunningApp, Stack
 
 SIZES, SMOKE_SIZES = (0, 10_000, 100_000), (0, 200, 1_000)
@@ -340,25 +337,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes; checks it still runs")
     args = parser.parse_args()
-    profile = os.environ.get("DAPR_PROFILE", "embedded")
-    run_file = RunFile.load().with_profile(profile)
-    with tempfile.TemporaryDirectory(prefix="bench-b8-") as workdir:
-        stack = Stack(ensure_runtime(), Path(workdir), run_file)
-        try:
-            stack.start_control_plane()
-            stack.start_app(run_file.apps["payments"].on_free_ports())
-            spec = run_file.apps["orders"].on_free_ports()
-            orders = stack.start_app(replace(spec, env={**spec.env, **ORDERS_ENV}))
-            figures = measure(stack, orders, args.smoke)
-        finally:
-            stack.stop()
+    with bench_stack("bench-b8-", ORDERS_ENV) as (stack, orders):
+        figures = measure(stack, orders, args.smoke)
     rows = [figure.row() for figure in figures]
     grown = growth(rows)
-    markdown = to_markdown(rows, grown, profile)
+    markdown = to_markdown(rows, grown, profile())
     print(markdown)
     if not args.smoke:
-        result = {"profile": profile, "rows": rows, "growth": grown, "target": TARGET}
-        save_results(f"{profile}-b8", result, markdown)
+        result = {"profile": profile(), "rows": rows, "growth": grown, "target": TARGET}
+        save_results(f"{profile()}-b8", result, markdown)
 
 
 if __name__ == "__main__":
