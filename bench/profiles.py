@@ -1,6 +1,8 @@
 """Where the CPU goes: sampling profiles of the orders and payments apps (py-spy) and of the
 orders sidecar (daprd's pprof server) while checkouts (B4) and then reservations over 100
-SKUs (B2) run. `make bench` runs it; alone: `python -m bench.profiles [--smoke]`.
+SKUs (B2) run, and while wrk asks for the signed-in user and for an item (B0: what a request
+costs before and with one actor call). `make bench` runs it; alone: `python -m bench.profiles
+[--smoke]`.
 
 Each window lasts a fixed time and its load repeats in bounded rounds until it has covered
 the window. The report groups samples by where their code lives (a package, or a part of
@@ -31,6 +33,7 @@ from bench.cpu import measured
 from bench.report import save_results
 from bench.scenarios import sign_in
 from bench.stack import bench_stack, profile
+from bench.wrk import run_wrk
 from devstack.processes import free_port
 from devstack.runtime import PROJECT_ROOT
 from devstack.stack import RunningApp, Stack
@@ -56,10 +59,28 @@ async def reservation_round(orders: RunningApp) -> int:
     return count
 
 
-WINDOWS: dict[str, Round] = {
-    "B4 checkouts, 10 in flight": checkout_round,
-    "B2 Reserve over 100 SKUs, 16 in flight": reservation_round,
-}
+def wrk_round(path: str, headers: dict[str, str], seconds: float) -> Round:
+    """One wrk run (8 connections) as long as the window: a compiled client, so the app, not
+    the generator, is what runs out of CPU."""
+
+    async def round_of(orders: RunningApp) -> int:
+        url = f"{orders.url}{path}"
+        figure = await asyncio.to_thread(run_wrk, path, url, seconds=seconds, headers=headers)
+        return figure.count
+
+    return round_of
+
+
+async def windows_for(orders: RunningApp, seconds: float) -> dict[str, Round]:
+    token = await scenarios.admin_token(orders)
+    sku = await scenarios.fresh_item(orders)
+    bearer = {"Authorization": f"Bearer {token}"}
+    return {
+        "B4 checkouts, 10 in flight": checkout_round,
+        "B2 Reserve over 100 SKUs, 16 in flight": reservation_round,
+        "B0 GET /api/v1/users/me, wrk": wrk_round("/api/v1/users/me", bearer, seconds),
+        "B0 GET /api/v1/items/{sku}, wrk": wrk_round(f"/api/v1/items/{sku}", {}, seconds),
+    }
 
 
 @dataclass(frozen=True)
@@ -292,8 +313,9 @@ def main() -> None:
     with bench_stack("bench-profiles-", ORDERS_ENV, profile_port=free_port()) as (stack, orders):
         asyncio.run(sign_in(orders))
         asyncio.run(checkout_round(orders))  # warm: actors active, connections open
+        rounds = asyncio.run(windows_for(orders, seconds))
         windows = [
-            profile_window(stack, name, round_of, seconds) for name, round_of in WINDOWS.items()
+            profile_window(stack, name, round_of, seconds) for name, round_of in rounds.items()
         ]
     markdown = to_markdown(windows)
     print(markdown)
