@@ -12,8 +12,8 @@ from schemathesis.openapi import from_url
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from devstack.stack import Stack
-from tests.e2e.api import admin_credentials, anonymous_client
-from tests.e2e.conftest import ORDERS_ENV, own_stack
+from tests.support.api import admin_credentials, anonymous_client
+from tests.support.stacks import ORDERS_ENV, own_stack
 
 EXAMPLES_PER_OPERATION = 25
 # A schema-valid request may still break a rule the schema cannot state (an unknown SKU, a

@@ -8,9 +8,9 @@ import httpx
 
 from devstack.stack import RunningApp, Stack
 from tests import controls
-from tests.e2e.api import SignedIn, anonymous_client, new_customer, orders_client
-from tests.e2e.checkout import final_order, place
-from tests.e2e.test_catalog import new_item
+from tests.support.api import SignedIn, anonymous_client, new_customer, orders_client
+from tests.support.catalog import new_item
+from tests.support.checkout import final_order, place
 
 REGISTER = "/api/v1/auth/register"
 TOKEN = "/api/v1/auth/token"

@@ -13,8 +13,8 @@ import pytest
 
 from common.caller import HEADER, CallerKey
 from devstack.stack import RunningApp, Stack
-from tests.e2e.api import payments_client
-from tests.e2e.conftest import ORDERS_ENV, own_stack
+from tests.support.api import payments_client
+from tests.support.stacks import ORDERS_ENV, own_stack
 
 FORGED = {"dapr-caller-app-id": "orders"}
 

@@ -15,9 +15,9 @@ import pytest
 from dapr.proto import api_service_v1, api_v1, common_v1
 
 from devstack.stack import RunningApp, Stack
-from tests.e2e.api import payments_client
-from tests.e2e.conftest import ORDERS_ENV, own_stack
 from tests.e2e.test_caller_check import FORGED, charge_body
+from tests.support.api import payments_client
+from tests.support.stacks import ORDERS_ENV, own_stack
 
 
 @pytest.fixture(scope="module")

@@ -8,17 +8,9 @@ import httpx
 import pytest
 
 from devstack.stack import RunningApp
-from tests.e2e.api import sidecar_async_client
-from tests.e2e.eventually import eventually
-
-
-def new_item(api: httpx.Client, stock: int = 10, price_cents: int = 250) -> dict[str, Any]:
-    sku = f"sku-{uuid.uuid4().hex[:10]}"
-    body = {"sku": sku, "name": "Tea", "price_cents": price_cents, "stock": stock}
-    response = api.post("/api/v1/items", json=body)
-    assert response.status_code == 201, response.text
-    item: dict[str, Any] = response.json()
-    return item
+from tests.support.api import sidecar_async_client
+from tests.support.catalog import new_item
+from tests.support.eventually import eventually
 
 
 def test_create_and_get_an_item(orders_api: httpx.Client) -> None:

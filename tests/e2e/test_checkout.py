@@ -6,7 +6,8 @@ from pathlib import Path
 import httpx
 
 from devstack.stack import Stack
-from tests.e2e.checkout import (
+from tests.support.catalog import new_item
+from tests.support.checkout import (
     charge_status,
     final_order,
     finished_saga,
@@ -14,8 +15,7 @@ from tests.e2e.checkout import (
     saga,
     stock,
 )
-from tests.e2e.eventually import eventually
-from tests.e2e.test_catalog import new_item
+from tests.support.eventually import eventually
 
 
 def test_a_paid_order_is_confirmed_committed_and_notified(

@@ -6,9 +6,9 @@ from typing import Any
 import httpx
 
 from devstack.stack import RunningApp
-from tests.e2e.api import orders_async_client
-from tests.e2e.checkout import charge_status, final_order, stock
-from tests.e2e.test_catalog import new_item
+from tests.support.api import orders_async_client
+from tests.support.catalog import new_item
+from tests.support.checkout import charge_status, final_order, stock
 
 
 async def place_all(orders: RunningApp, sku: str, count: int, token: str = "tok_ok") -> list[str]:

@@ -21,9 +21,9 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from devstack.runtime import PROJECT_ROOT
 from devstack.stack import RunningApp, Stack
 from tests import controls
-from tests.e2e.api import admin_credentials, new_customer
-from tests.e2e.checkout import finished_saga, place
-from tests.e2e.test_catalog import new_item
+from tests.support.api import admin_credentials, new_customer
+from tests.support.catalog import new_item
+from tests.support.checkout import finished_saga, place
 from workflows.checkout import RESERVE_RETRY
 
 pytestmark = pytest.mark.browser

@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from devstack.stack import RunningApp, Stack
-from tests.e2e.api import sidecar_async_client, sidecar_client
-from tests.e2e.eventually import eventually
-from tests.e2e.sidecar import CLOUDEVENTS_JSON, publish, publish_cloud_event, read_state
-from tests.e2e.test_catalog import new_item
+from tests.support.api import sidecar_async_client, sidecar_client
+from tests.support.catalog import new_item
+from tests.support.eventually import eventually
+from tests.support.sidecar import CLOUDEVENTS_JSON, publish, publish_cloud_event, read_state
 
 RESTOCKED = "inventory.restocked"
 

@@ -13,10 +13,10 @@ import pytest
 from devstack.runtime import PROJECT_ROOT
 from devstack.stack import RunningApp, Stack
 from tests.controls import kill_sidecar, start_sidecar
-from tests.e2e.checkout import charge_status, final_order, place, saga
-from tests.e2e.eventually import eventually
 from tests.e2e.flag_store import FlagStore, flag_store
-from tests.e2e.test_catalog import new_item
+from tests.support.catalog import new_item
+from tests.support.checkout import charge_status, final_order, place, saga
+from tests.support.eventually import eventually
 
 LIMIT, MAY_WAIT = "max_items_per_order", "payment_action_may_wait"
 # How long a change may take to reach the API: the embedded profile polls every 2 s.

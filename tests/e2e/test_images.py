@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 
 from devstack.stack import RunningApp
-from tests.e2e.api import new_customer, orders_async_client
-from tests.e2e.test_catalog import new_item
 from tests.pictures import JPEG, png
+from tests.support.api import new_customer, orders_async_client
+from tests.support.catalog import new_item
 
 # About 1.5 MB of incompressible pixels, under the 2 MiB cap.
 LARGE_SIDE = 700

@@ -9,8 +9,8 @@ import httpx
 
 from devstack.runtime import PROJECT_ROOT
 from devstack.stack import RunningApp
-from tests.e2e.api import new_customer
-from tests.e2e.sidecar import read_state
+from tests.support.api import new_customer
+from tests.support.sidecar import read_state
 
 
 def test_the_migration_moves_a_running_services_read_models(

@@ -14,13 +14,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from devstack.runfile import RunFile
 from devstack.stack import Stack
 from tests import controls
-from tests.e2e.api import anonymous_client, new_customer, orders_client, sidecar_client
-from tests.e2e.checkout import final_order, place
 from tests.e2e.collector import Collector, running_collector
-from tests.e2e.conftest import ORDERS_ENV, own_stack
-from tests.e2e.eventually import eventually
-from tests.e2e.sidecar import publish_cloud_event
-from tests.e2e.test_catalog import new_item
+from tests.support.api import anonymous_client, new_customer, orders_client, sidecar_client
+from tests.support.catalog import new_item
+from tests.support.checkout import final_order, place
+from tests.support.eventually import eventually
+from tests.support.sidecar import publish_cloud_event
+from tests.support.stacks import ORDERS_ENV, own_stack
 
 APPS = ("orders", "payments")
 

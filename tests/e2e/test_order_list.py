@@ -4,9 +4,9 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.checkout import final_order, place
-from tests.e2e.eventually import eventually
-from tests.e2e.test_catalog import new_item
+from tests.support.catalog import new_item
+from tests.support.checkout import final_order, place
+from tests.support.eventually import eventually
 
 
 def listed(api: httpx.Client, status: str) -> set[str]:

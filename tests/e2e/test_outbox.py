@@ -14,11 +14,11 @@ import pytest
 
 from devstack.stack import Stack
 from tests import controls
-from tests.e2e.api import new_customer, orders_client
-from tests.e2e.checkout import final_order
-from tests.e2e.conftest import ORDERS_ENV, own_stack
-from tests.e2e.test_catalog import new_item
 from tests.faults.load import assert_read_models_agree, settle
+from tests.support.api import new_customer, orders_client
+from tests.support.catalog import new_item
+from tests.support.checkout import final_order
+from tests.support.stacks import ORDERS_ENV, own_stack
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("DAPR_PROFILE", "embedded") != "postgres",

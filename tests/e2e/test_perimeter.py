@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from devstack.stack import RunningApp, Stack
-from tests.e2e.api import anonymous_client, orders_client, payments_client, sidecar_client
-from tests.e2e.conftest import ORDERS_ENV, own_stack
-from tests.e2e.test_catalog import new_item
+from tests.support.api import anonymous_client, orders_client, payments_client, sidecar_client
+from tests.support.catalog import new_item
+from tests.support.stacks import ORDERS_ENV, own_stack
 
 
 def test_the_same_key_and_body_replays_the_first_answer(orders_api: httpx.Client) -> None:

@@ -10,11 +10,11 @@ import yaml
 
 from devstack.runfile import RunFile
 from devstack.stack import Stack
-from tests.e2e.api import orders_client
-from tests.e2e.checkout import final_order, place
-from tests.e2e.conftest import ORDERS_ENV, own_stack
-from tests.e2e.eventually import eventually
-from tests.e2e.test_catalog import new_item
+from tests.support.api import orders_client
+from tests.support.catalog import new_item
+from tests.support.checkout import final_order, place
+from tests.support.eventually import eventually
+from tests.support.stacks import ORDERS_ENV, own_stack
 
 
 def without_retention(run_file: RunFile, workdir: Path) -> RunFile:

@@ -18,9 +18,9 @@ from dapr.conf import settings
 from dapr.ext.workflow import DaprWorkflowClient, WorkflowStatus
 
 from devstack.stack import RunningApp
-from tests.e2e.checkout import charge_status, final_order, finished_saga, stock
-from tests.e2e.test_catalog import new_item
 from tests.e2e.test_observability import metric_samples
+from tests.support.catalog import new_item
+from tests.support.checkout import charge_status, final_order, finished_saga, stock
 
 PRICE_CENTS = 250
 PAYMENT = {"currency": "EUR", "payment_token": "tok_ok", "payment_action_timeout_seconds": 60}

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 import pytest
 
 from devstack.stack import Stack
-from tests.e2e.api import orders_client
-from tests.e2e.conftest import ORDERS_ENV, own_stack
-from tests.e2e.test_catalog import new_item
+from tests.support.api import orders_client
+from tests.support.catalog import new_item
+from tests.support.stacks import ORDERS_ENV, own_stack
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("DAPR_PROFILE", "embedded") != "redis",

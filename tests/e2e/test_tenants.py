@@ -17,11 +17,11 @@ from devstack.clients import SignedIn, tenant_admin_credentials
 from devstack.runfile import RunFile
 from devstack.secrets import ensure_local_secrets
 from devstack.stack import RunningApp, Stack
-from tests.e2e.api import payments_client, sidecar_client
-from tests.e2e.checkout import charge_status, final_order, place, saga, stock
-from tests.e2e.conftest import ORDERS_ENV, own_stack
-from tests.e2e.eventually import eventually
-from tests.e2e.sidecar import CLOUDEVENTS_JSON, publish, read_state
+from tests.support.api import payments_client, sidecar_client
+from tests.support.checkout import charge_status, final_order, place, saga, stock
+from tests.support.eventually import eventually
+from tests.support.sidecar import CLOUDEVENTS_JSON, publish, read_state
+from tests.support.stacks import ORDERS_ENV, own_stack
 
 ACME, GLOBEX = "acme", "globex"
 TENANTS = [ACME, GLOBEX]

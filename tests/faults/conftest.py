@@ -12,8 +12,8 @@ import pytest
 
 from devstack.runtime import PROJECT_ROOT
 from devstack.stack import Stack
-from tests.e2e.conftest import ORDERS_ENV, own_stack
-from tests.e2e.conftest import pytest_runtest_makereport as pytest_runtest_makereport
+from tests.support.stacks import ORDERS_ENV, own_stack
+from tests.support.stacks import pytest_runtest_makereport as pytest_runtest_makereport
 
 ARTIFACTS = PROJECT_ROOT / ".data" / "artifacts" / "faults"
 Report = Callable[[str, dict[str, object]], None]

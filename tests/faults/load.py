@@ -13,10 +13,10 @@ import httpx
 
 from app.read_models import ReadModels, catalog_key
 from devstack.stack import RunningApp, Stack
-from tests.e2e.api import orders_async_client, orders_client, payments_client
-from tests.e2e.checkout import charge_status, final_order, stock
-from tests.e2e.sidecar import read_models_through
-from tests.e2e.test_catalog import new_item
+from tests.support.api import orders_async_client, orders_client, payments_client
+from tests.support.catalog import new_item
+from tests.support.checkout import charge_status, final_order, stock
+from tests.support.sidecar import read_models_through
 
 SETTLE_SECONDS = 240.0
 # Events left in an outbox by a crash wait for the actor's next turn or its sweep reminder.

@@ -11,12 +11,12 @@ import httpx
 
 from devstack.stack import RunningApp, Stack
 from tests import controls
-from tests.e2e.api import orders_client, sidecar_client
-from tests.e2e.eventually import eventually
-from tests.e2e.sidecar import read_state
-from tests.e2e.test_catalog import new_item
 from tests.faults.conftest import Report
 from tests.faults.load import Load, assert_consistent, settle, stocked
+from tests.support.api import orders_client, sidecar_client
+from tests.support.catalog import new_item
+from tests.support.eventually import eventually
+from tests.support.sidecar import read_state
 
 # While placement is away an actor call must answer, one way or the other, within this.
 ACTOR_CALL_BOUND_SECONDS = 12.0

@@ -12,10 +12,10 @@ from devstack.processes import free_port
 from devstack.runtime import ensure_runtime
 from devstack.stack import RunningApp, Stack
 from tests import controls
-from tests.e2e.conftest import _STACKS_KEY, ORDERS_ENV, PAYMENTS_ENV, profile_run_file
 from tests.faults.conftest import Report
 from tests.faults.load import Load, assert_consistent, run_with_faults, settle, stocked
 from tests.faults.wedge import UPSTREAM, SidecarMedic
+from tests.support.stacks import ORDERS_ENV, PAYMENTS_ENV, STACKS_KEY, profile_run_file
 
 TOKENS = ("tok_ok",) * 9 + ("tok_decline",)
 
@@ -27,7 +27,7 @@ def replicated(
     run_file = profile_run_file()
     workdir = tmp_path_factory.mktemp("replica-faults")
     stack = Stack(ensure_runtime(), workdir, run_file, control_plane_size=3)
-    request.config.stash.setdefault(_STACKS_KEY, []).append(stack)
+    request.config.stash.setdefault(STACKS_KEY, []).append(stack)
     try:
         stack.start_control_plane()
         payments, orders = run_file.apps["payments"], run_file.apps["orders"]
@@ -38,7 +38,7 @@ def replicated(
         yield stack
     finally:
         stack.stop()
-        request.config.stash[_STACKS_KEY].remove(stack)
+        request.config.stash[STACKS_KEY].remove(stack)
 
 
 def front(stack: Stack) -> RunningApp:

@@ -19,8 +19,6 @@ import httpx
 import pytest
 
 from devstack.clients import SignedIn
-from tests.e2e.checkout import final_order, finished_saga, place, stock
-from tests.e2e.eventually import eventually
 from tests.k8s.cluster import (
     ADMIN_EMAIL,
     APP_IMAGE,
@@ -34,6 +32,8 @@ from tests.k8s.cluster import (
     pod_start_seconds,
 )
 from tests.pictures import png
+from tests.support.checkout import final_order, finished_saga, place, stock
+from tests.support.eventually import eventually
 
 # Runs in a container of the app image: one HTTP call, its answer printed as JSON. Arguments:
 # method, URL, token ("own": the container's DAPR_API_TOKEN; "": none; else that value), body.

@@ -10,8 +10,8 @@ import pytest
 from devstack.processes import free_port
 from devstack.runtime import ensure_runtime
 from devstack.stack import Stack
-from tests.e2e.conftest import _STACKS_KEY, ORDERS_ENV, PAYMENTS_ENV, profile_run_file
-from tests.e2e.conftest import pytest_runtest_makereport as pytest_runtest_makereport
+from tests.support.stacks import ORDERS_ENV, PAYMENTS_ENV, STACKS_KEY, profile_run_file
+from tests.support.stacks import pytest_runtest_makereport as pytest_runtest_makereport
 
 REPLICAS = 3
 # Strict limits, to show they hold for the service and not per replica; the digest job every
@@ -32,7 +32,7 @@ def replicated(
     stack = Stack(
         ensure_runtime(), tmp_path_factory.mktemp("replicas"), run_file, control_plane_size=3
     )
-    request.config.stash.setdefault(_STACKS_KEY, []).append(stack)
+    request.config.stash.setdefault(STACKS_KEY, []).append(stack)
     try:
         stack.start_control_plane()
         payments, orders = run_file.apps["payments"], run_file.apps["orders"]
@@ -44,4 +44,4 @@ def replicated(
         yield stack
     finally:
         stack.stop()
-        request.config.stash[_STACKS_KEY].remove(stack)
+        request.config.stash[STACKS_KEY].remove(stack)

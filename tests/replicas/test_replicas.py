@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 
 from devstack.stack import RunningApp, Stack
-from tests.e2e.api import orders_client
-from tests.e2e.eventually import eventually
-from tests.e2e.test_catalog import new_item
 from tests.faults.load import Load, assert_consistent, settle
+from tests.support.api import orders_client
+from tests.support.catalog import new_item
+from tests.support.eventually import eventually
 
 
 def through_front_door(stack: Stack) -> RunningApp:

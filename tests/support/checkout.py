@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.eventually import eventually
+from tests.support.eventually import eventually
 
 
 def place(
