@@ -1,8 +1,8 @@
 """Where the CPU goes: sampling profiles of the orders and payments apps (py-spy) and of the
 orders sidecar (daprd's pprof server) while checkouts (B4) and then reservations over 100
-SKUs (B2) run, and while wrk asks for the signed-in user and for an item (B0: what a request
-costs before and with one actor call). `make bench` runs it; alone: `python -m bench.profiles
-[--smoke]`.
+SKUs (B2) run, and while wrk asks for the signed-in user and for an item (B0: a request with
+one state read, and one with an actor call). `make bench` runs it; alone: `python -m
+bench.profiles [--smoke]`.
 
 Each window lasts a fixed time and its load repeats in bounded rounds until it has covered
 the window. The report groups samples by where their code lives (a package, or a part of
