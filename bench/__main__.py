@@ -53,13 +53,10 @@ def http_costs(stack: Stack, smoke: bool) -> list[Figures]:
     """B0: what a request costs the app and its sidecar, driven by wrk (8 connections)."""
     orders = stack.apps["orders"]
     seconds = 2 if smoke else 10
-    token = asyncio.run(scenarios.admin_token(orders))
-    sku = asyncio.run(scenarios.fresh_item(orders))
+    requests = asyncio.run(scenarios.request_costs(orders))
     cases = [
         ("B0 GET /health/live (baseline)", f"{orders.url}/health/live", {}),
-        ("B0 GET /api/v1/users/me (bearer token)", f"{orders.url}/api/v1/users/me",
-         {"Authorization": f"Bearer {token}"}),
-        ("B0 GET /api/v1/items/{sku} (one actor call)", f"{orders.url}/api/v1/items/{sku}", {}),
+        *((name, f"{orders.url}{path}", headers) for name, (path, headers) in requests.items()),
         ("B1 service invocation (wrk)", f"{orders.dapr_url}/v1.0/invoke/orders/method/health/live",
          orders.sidecar_headers),
     ]  # fmt: skip

@@ -72,14 +72,14 @@ def wrk_round(path: str, headers: dict[str, str], seconds: float) -> Round:
 
 
 async def windows_for(orders: RunningApp, seconds: float) -> dict[str, Round]:
-    token = await scenarios.admin_token(orders)
-    sku = await scenarios.fresh_item(orders)
-    bearer = {"Authorization": f"Bearer {token}"}
+    requests = await scenarios.request_costs(orders)
     return {
         "B4 checkouts, 10 in flight": checkout_round,
         "B2 Reserve over 100 SKUs, 16 in flight": reservation_round,
-        "B0 GET /api/v1/users/me, wrk": wrk_round("/api/v1/users/me", bearer, seconds),
-        "B0 GET /api/v1/items/{sku}, wrk": wrk_round(f"/api/v1/items/{sku}", {}, seconds),
+        **{
+            f"{name}, wrk": wrk_round(path, headers, seconds)
+            for name, (path, headers) in requests.items()
+        },
     }
 
 

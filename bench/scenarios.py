@@ -239,6 +239,20 @@ async def fresh_item(orders: RunningApp, stock: int = 10) -> str:
     return sku
 
 
+async def request_costs(orders: RunningApp) -> dict[str, tuple[str, dict[str, str]]]:
+    """B0's two requests, by name, as a path and its headers: the signed-in user (a bearer
+    token and one state read) and an item (one actor call)."""
+    token = await admin_token(orders)
+    sku = await fresh_item(orders)
+    return {
+        "B0 GET /api/v1/users/me (bearer token)": (
+            "/api/v1/users/me",
+            {"Authorization": f"Bearer {token}"},
+        ),
+        "B0 GET /api/v1/items/{sku} (one actor call)": (f"/api/v1/items/{sku}", {}),
+    }
+
+
 async def reservations_over_skus(orders: RunningApp, count: int, skus: int) -> Figures:
     """B2 over many SKUs: reservations spread over `skus` items, 16 in flight, as a catalog
     under load sees them (each SKU's actor takes its own turns)."""
