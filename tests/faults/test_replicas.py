@@ -15,7 +15,7 @@ from tests import controls
 from tests.faults.conftest import Report
 from tests.faults.load import Load, assert_consistent, run_with_faults, settle, stocked
 from tests.faults.wedge import UPSTREAM, SidecarMedic
-from tests.support.stacks import ORDERS_ENV, PAYMENTS_ENV, STACKS_KEY, profile_run_file
+from tests.support.stacks import ORDERS_ENV, PAYMENTS_ENV, profile_run_file, stopped_after
 
 TOKENS = ("tok_ok",) * 9 + ("tok_decline",)
 
@@ -27,8 +27,7 @@ def replicated(
     run_file = profile_run_file()
     workdir = tmp_path_factory.mktemp("replica-faults")
     stack = Stack(ensure_runtime(), workdir, run_file, control_plane_size=3)
-    request.config.stash.setdefault(STACKS_KEY, []).append(stack)
-    try:
+    with stopped_after(request.config, stack):
         stack.start_control_plane()
         payments, orders = run_file.apps["payments"], run_file.apps["orders"]
         paid = replace(payments, env={**payments.env, **PAYMENTS_ENV}).on_free_ports()
@@ -36,9 +35,6 @@ def replicated(
         env = {**orders.env, **ORDERS_ENV, "LOG_FORMAT": "json"}
         stack.start_replicas(replace(orders, env=env), 3, front_door_port=free_port())
         yield stack
-    finally:
-        stack.stop()
-        request.config.stash[STACKS_KEY].remove(stack)
 
 
 def front(stack: Stack) -> RunningApp:

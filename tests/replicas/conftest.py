@@ -10,7 +10,7 @@ import pytest
 from devstack.processes import free_port
 from devstack.runtime import ensure_runtime
 from devstack.stack import Stack
-from tests.support.stacks import ORDERS_ENV, PAYMENTS_ENV, STACKS_KEY, profile_run_file
+from tests.support.stacks import ORDERS_ENV, PAYMENTS_ENV, profile_run_file, stopped_after
 from tests.support.stacks import pytest_runtest_makereport as pytest_runtest_makereport
 
 REPLICAS = 3
@@ -29,11 +29,9 @@ def replicated(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
     run_file = profile_run_file()
-    stack = Stack(
-        ensure_runtime(), tmp_path_factory.mktemp("replicas"), run_file, control_plane_size=3
-    )
-    request.config.stash.setdefault(STACKS_KEY, []).append(stack)
-    try:
+    workdir = tmp_path_factory.mktemp("replicas")
+    stack = Stack(ensure_runtime(), workdir, run_file, control_plane_size=3)
+    with stopped_after(request.config, stack):
         stack.start_control_plane()
         payments, orders = run_file.apps["payments"], run_file.apps["orders"]
         stack.start_replicas(
@@ -42,6 +40,3 @@ def replicated(
         orders = replace(orders, env={**orders.env, **REPLICA_ORDERS_ENV})
         stack.start_replicas(orders, REPLICAS, front_door_port=free_port())
         yield stack
-    finally:
-        stack.stop()
-        request.config.stash[STACKS_KEY].remove(stack)

@@ -14,7 +14,7 @@ from devstack.runfile import RunFile
 from devstack.stack import Stack
 from devstack.stacks import new_stack
 
-STACKS_KEY = pytest.StashKey[list[Stack]]()
+_STACKS_KEY = pytest.StashKey[list[Stack]]()
 # Short enough to watch a timeout happen; tok_slow still outlasts the 3 s resiliency timeout.
 ORDERS_ENV = {
     "ORDERS_PAYMENT_ACTION_TIMEOUT_SECONDS": "6",
@@ -39,18 +39,25 @@ def running_stack(
 ) -> Iterator[Stack]:
     """Control plane, payments and orders on free ports, as processes or containers
     (DAPR_STACK); stopped whatever happens."""
-    stack = new_stack(workdir, run_file)
-    config.stash.setdefault(STACKS_KEY, []).append(stack)
-    try:
+    with stopped_after(config, new_stack(workdir, run_file)) as stack:
         stack.start_control_plane()
         payments = run_file.apps["payments"].on_free_ports()
         stack.start_app(replace(payments, env={**payments.env, **PAYMENTS_ENV}))
         orders = run_file.apps["orders"].on_free_ports()
         stack.start_app(replace(orders, env={**orders.env, **orders_env}))
         yield stack
+
+
+@contextmanager
+def stopped_after(config: pytest.Config, stack: Stack) -> Iterator[Stack]:
+    """The stack, its logs shown with any test that fails while it runs, and stopped
+    whatever happens."""
+    config.stash.setdefault(_STACKS_KEY, []).append(stack)
+    try:
+        yield stack
     finally:
         stack.stop()
-        config.stash[STACKS_KEY].remove(stack)
+        config.stash[_STACKS_KEY].remove(stack)
 
 
 @contextmanager
@@ -74,7 +81,7 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if report.failed:
-        for stack in item.config.stash.get(STACKS_KEY, []):
+        for stack in item.config.stash.get(_STACKS_KEY, []):
             for name, tail in stack.logs().items():
                 report.sections.append((f"log of {name} in {stack.workdir.name}", tail))
     return report
