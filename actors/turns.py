@@ -26,6 +26,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, runtime_checkable
 from weakref import WeakValueDictionary
 
+import grpc
 import httpx
 import structlog
 from dapr.actor import Actor
@@ -120,7 +121,7 @@ def answered_in_turn(
     async def answer(actor: A, /, *args: P.args, **kwargs: P.kwargs) -> Outcome:
         try:
             return await method(actor, *args, **kwargs)
-        except httpx.HTTPError as error:
+        except (grpc.RpcError, httpx.HTTPError) as error:
             actor_type, actor_id = actor.runtime_ctx.actor_type_info.type_name, actor.id.id
             log.warning(
                 "actor state unavailable",
@@ -143,7 +144,9 @@ def answered_in_turn(
     return answered
 
 
-def _described(error: httpx.HTTPError) -> str:
+def _described(error: grpc.RpcError | httpx.HTTPError) -> str:
+    if isinstance(error, grpc.aio.AioRpcError):
+        return f"{error.code().name}: {error.details()}"
     if isinstance(error, httpx.HTTPStatusError):
         response = error.response
         return f"{response.status_code} from {error.request.url.path}: {response.text[:500]}"

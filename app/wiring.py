@@ -38,7 +38,7 @@ from common.blobs import BindingBlobs
 from common.caller import CallerKey
 from common.events import DaprPublisher, Publisher
 from common.observability.logs import sdk_logger_options
-from common.sidecar import ActorRuntimeHttp, Sidecar, connect
+from common.sidecar import ActorRuntimeSidecar, Sidecar, connect
 from common.state import DaprDocuments
 from common.tenancy import DEFAULT_TENANT, ActorInvoker, ScopedActors
 from workflows.activities import CHECKOUT_ACTIVITIES, CheckoutDependencies
@@ -167,7 +167,7 @@ async def administrators(secrets: Secrets, settings: OrdersSettings) -> dict[str
 async def register_actors(
     actor_host: DaprActor,
     events: Publisher,
-    sidecar: ActorRuntimeHttp,
+    sidecar: ActorRuntimeSidecar,
     keep: KeepSaga,
     saga_watch: timedelta,
 ) -> None:

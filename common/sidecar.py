@@ -1,9 +1,14 @@
-"""The one connection to this app's Dapr sidecar, built once in the lifespan and shared."""
+"""The one connection to this app's Dapr sidecar, built once in the lifespan and shared.
+
+Actor calls and actor state go over the sidecar's gRPC API: measured under load, an httpx call
+to the sidecar cost the app about 1 ms of CPU and a grpc.aio call a quarter of that, and a
+checkout makes a dozen of them (bench/results/embedded-profiles.md).
+"""
 
 import asyncio
 import json
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +19,14 @@ import httpx
 from dapr.actor.runtime.reentrancy_context import reentrancy_ctx
 from dapr.aio.clients import DaprClient
 from dapr.clients.base import DAPR_REENTRANCY_ID_HEADER, DaprActorClientBase
+from dapr.proto.runtime.v1.actors_pb2 import (
+    ExecuteActorStateTransactionRequest,
+    GetActorStateRequest,
+    InvokeActorRequest,
+    TransactionalActorStateOperation,
+)
+from dapr.proto.runtime.v1.dapr_pb2_grpc import DaprStub
+from google.protobuf.any_pb2 import Any as AnyValue
 
 from common.settings import SidecarSettings
 
@@ -28,11 +41,12 @@ class Sidecar:
     settings: SidecarSettings
     dapr: DaprClient
     http: httpx.AsyncClient
-    # Pooled clients for any event loop, shared by our calls to actors, what the SDK's actor
-    # runtime asks of the sidecar for the actors this app hosts, and the saga's activities.
+    # Pooled HTTP clients for any event loop, for the saga's call to payments and bindings.
     pooled: "LoopBoundHttp"
-    actors: "ActorHttp"
-    actor_runtime: "ActorRuntimeHttp"
+    # Our calls to actors, and what the SDK's actor runtime asks of the sidecar for the actors
+    # this app hosts, over gRPC channels for any event loop.
+    actors: "ActorCalls"
+    actor_runtime: "ActorRuntimeSidecar"
 
     async def is_healthy(self) -> bool:
         """True when the sidecar can serve outbound calls (components and APIs are up)."""
@@ -78,33 +92,46 @@ async def connect(settings: SidecarSettings) -> AsyncIterator[Sidecar]:
         httpx.AsyncClient(base_url=settings.http_url, headers=headers, timeout=30.0) as http,
     ):
         pooled = LoopBoundHttp(settings)
-        actors = ActorHttp(pooled, settings.actor_call_timeout_seconds)
-        yield Sidecar(settings, dapr, http, pooled, actors, ActorRuntimeHttp(pooled))
+        channels = LoopBoundGrpc(settings)
+        actors = ActorCalls(channels, settings.actor_call_timeout_seconds)
+        try:
+            yield Sidecar(
+                settings, dapr, http, pooled, actors, ActorRuntimeSidecar(pooled, channels)
+            )
+        finally:
+            await channels.close()
 
 
-class ActorHttp:
-    """Actor method calls over the sidecar's HTTP API with pooled, loop-bound clients (the
-    SDK's proxy opens a connection per call), carrying the trace context and the API token."""
+class ActorCalls:
+    """Actor method calls through the sidecar's gRPC API, carrying the trace context (the
+    instrumented channel) and the API token. A failed call raises grpc.RpcError: the actor's
+    own error (daprd's INTERNAL), a timeout (DEADLINE_EXCEEDED) or no sidecar (UNAVAILABLE)."""
 
-    def __init__(self, http: "LoopBoundHttp", timeout_seconds: float) -> None:
-        self._http = http
+    def __init__(self, channels: "LoopBoundGrpc", timeout_seconds: float) -> None:
+        self._channels = channels
         self._timeout = timeout_seconds
 
     async def invoke(self, actor_type: str, actor_id: str, method: str, request: Any) -> Any:
-        url = f"{_actor_path(actor_type, actor_id)}/method/{method}"
-        body = json.dumps(request).encode() if request is not None else None
-        response = await self._http().put(url, content=body, timeout=self._timeout)
-        response.raise_for_status()
-        return response.json() if response.content else None
+        call = InvokeActorRequest(
+            actor_type=actor_type,
+            actor_id=actor_id,
+            method=method,
+            data=json.dumps(request).encode() if request is not None else b"",
+        )
+        response = await self._channels().InvokeActor(
+            call, timeout=self._timeout, metadata=self._channels.metadata
+        )
+        return json.loads(response.data) if response.data else None
 
 
-class ActorRuntimeHttp(DaprActorClientBase):
-    """What the actor runtime asks of the sidecar (state, reminders, timers, calls), over the
-    same pooled clients. The SDK's default opens a new connection for every state read and
-    save, which cost a warm actor turn more than the turn itself."""
+class ActorRuntimeSidecar(DaprActorClientBase):
+    """What the actor runtime asks of the sidecar for the actors this app hosts: their state
+    over gRPC (read on activation, saved once a turn), reminders, timers and calls over the
+    pooled HTTP clients (the SDK's default opens a new connection for each)."""
 
-    def __init__(self, http: "LoopBoundHttp") -> None:
+    def __init__(self, http: "LoopBoundHttp", channels: "LoopBoundGrpc") -> None:
         self._http = http
+        self._channels = channels
 
     async def invoke_method(
         self, actor_type: str, actor_id: str, method: str, data: bytes | None = None
@@ -115,12 +142,32 @@ class ActorRuntimeHttp(DaprActorClientBase):
         return await self._send("POST", path, data, headers)
 
     async def save_state_transactionally(self, actor_type: str, actor_id: str, data: bytes) -> None:
+        """The SDK's state manager's transaction (JSON); the actors here save with `save_states`."""
         await self._send("PUT", f"{_actor_path(actor_type, actor_id)}/state", data)
 
+    async def save_states(
+        self, actor_type: str, actor_id: str, values: Mapping[str, bytes]
+    ) -> None:
+        """Each name set to its raw value, in one state transaction."""
+        operations = [
+            TransactionalActorStateOperation(
+                operationType="upsert", key=name, value=AnyValue(value=value)
+            )
+            for name, value in values.items()
+        ]
+        transaction = ExecuteActorStateTransactionRequest(
+            actor_type=actor_type, actor_id=actor_id, operations=operations
+        )
+        await self._channels().ExecuteActorStateTransaction(
+            transaction, metadata=self._channels.metadata
+        )
+
     async def get_state(self, actor_type: str, actor_id: str, name: str) -> bytes:
-        """The raw value; empty when the key holds nothing (the sidecar answers 204)."""
-        path = f"{_actor_path(actor_type, actor_id)}/state/{quote(name, safe='')}"
-        return await self._send("GET", path)
+        """The raw value; empty when the key holds nothing."""
+        request = GetActorStateRequest(actor_type=actor_type, actor_id=actor_id, key=name)
+        response = await self._channels().GetActorState(request, metadata=self._channels.metadata)
+        data: bytes = response.data
+        return data
 
     async def register_reminder(
         self, actor_type: str, actor_id: str, name: str, data: bytes
@@ -168,3 +215,29 @@ class LoopBoundHttp:
             )
             self._clients[loop] = client
         return client
+
+
+class LoopBoundGrpc:
+    """The sidecar's gRPC API from any event loop, as `LoopBoundHttp` is its HTTP API: a
+    grpc.aio channel also belongs to the loop that opened it."""
+
+    def __init__(self, settings: SidecarSettings) -> None:
+        self._address = settings.grpc_address
+        self.metadata = tuple(_token_header(settings).items()) or None
+        self._open: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[grpc.aio.Channel, DaprStub]
+        ] = weakref.WeakKeyDictionary()
+
+    def __call__(self) -> DaprStub:
+        loop = asyncio.get_running_loop()
+        opened = self._open.get(loop)
+        if opened is None:
+            channel = grpc.aio.insecure_channel(self._address)
+            opened = self._open[loop] = (channel, DaprStub(channel))  # type: ignore[no-untyped-call]
+        return opened[1]
+
+    async def close(self) -> None:
+        """Closes the running loop's channel; the others end with their loops."""
+        opened = self._open.pop(asyncio.get_running_loop(), None)
+        if opened is not None:
+            await opened[0].close()

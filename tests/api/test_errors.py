@@ -49,10 +49,19 @@ def test_an_unknown_item_is_404(api: TestClient) -> None:
     assert_problem(api.get("/api/v1/items/nothing"), 404)
 
 
+@pytest.mark.parametrize(
+    "failure",
+    [
+        store_error(grpc.StatusCode.UNAVAILABLE),
+        store_error(grpc.StatusCode.DEADLINE_EXCEEDED),
+        httpx.ConnectError("connection refused"),
+    ],
+    ids=["actor call, no sidecar", "actor call timed out", "HTTP call, no sidecar"],
+)
 def test_a_sidecar_that_does_not_answer_is_503_with_retry_after(
-    api: TestClient, world: World
+    api: TestClient, world: World, failure: Exception
 ) -> None:
-    world.inventory.failing = httpx.ConnectError("connection refused")
+    world.inventory.failing = failure
 
     response = api.get("/api/v1/items/tea")
 
@@ -67,7 +76,7 @@ def test_an_actor_whose_store_failed_is_503_with_retry_after_and_the_retry_resto
     with in_process(world, settings()) as api:
         admin = sign_in(api, *ADMIN)
         assert api.post("/api/v1/items", json=ITEM, headers=admin).status_code == 201
-        sidecar.failing_saves, sidecar.save_failure = 1, store_error(500)
+        sidecar.failing_saves, sidecar.save_failure = 1, store_error(grpc.StatusCode.INTERNAL)
         restock = {"quantity": 3}
         failed = api.post("/api/v1/items/tea/restock", json=restock, headers=admin)
         retried = api.post("/api/v1/items/tea/restock", json=restock, headers=admin)

@@ -3,10 +3,11 @@ actor classes run in a unit test exactly as the SDK's runtime would run them."""
 
 import asyncio
 import json
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-import httpx
+import grpc
 from dapr.actor import ActorId
 from dapr.actor.runtime._type_information import ActorTypeInformation
 from dapr.actor.runtime._type_utils import get_dispatchable_attrs
@@ -30,21 +31,22 @@ class MemorySidecar:
         self.state: dict[tuple[str, str, str], bytes] = {}
         self.reminders: dict[tuple[str, str, str], bytes] = {}
         self.failing_saves = 0
-        # What a failing save raises; the app's real client raises httpx errors.
+        # What a failing save raises; the app's real client raises grpc.RpcError.
         self.save_failure: Exception = SaveFailed("the sidecar went away")
 
     async def get_state(self, actor_type: str, actor_id: str, name: str) -> bytes:
         await asyncio.sleep(0)
         return self.state.get((actor_type, actor_id, name), b"")
 
-    async def save_state_transactionally(self, actor_type: str, actor_id: str, data: bytes) -> None:
+    async def save_states(
+        self, actor_type: str, actor_id: str, values: Mapping[str, bytes]
+    ) -> None:
         await asyncio.sleep(0)
         if self.failing_saves:
             self.failing_saves -= 1
             raise self.save_failure
-        for operation in json.loads(data):
-            request = operation["request"]
-            self.state[actor_type, actor_id, request["key"]] = json.dumps(request["value"]).encode()
+        for name, value in values.items():
+            self.state[actor_type, actor_id, name] = value
 
     async def register_reminder(
         self, actor_type: str, actor_id: str, name: str, data: bytes
@@ -118,9 +120,7 @@ class InventoryInMemory:
         return json.loads(json.dumps(outcome))
 
 
-def store_error(status: int = 500) -> httpx.HTTPStatusError:
-    """What the app's sidecar client raises when daprd answers a state call with `status`."""
-    request = httpx.Request("PUT", "http://127.0.0.1:3500/v1.0/actors/Inventory/tea/state")
-    body = {"errorCode": "ERR_ACTOR_STATE_TRANSACTION_SAVE", "message": "the store failed"}
-    response = httpx.Response(status, json=body, request=request)
-    return httpx.HTTPStatusError(f"{status} from the sidecar", request=request, response=response)
+def store_error(code: grpc.StatusCode = grpc.StatusCode.INTERNAL) -> grpc.aio.AioRpcError:
+    """What the app's sidecar client raises when daprd fails a state call with `code`."""
+    details = "ERR_ACTOR_STATE_TRANSACTION_SAVE: the store failed"
+    return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), grpc.aio.Metadata(), details)

@@ -4,6 +4,7 @@ in them, and a read or save the sidecar failed is an answer callers retry, not a
 import asyncio
 from typing import Any, cast
 
+import grpc
 import httpx
 import pytest
 
@@ -46,8 +47,13 @@ def test_a_restock_record_is_saved_and_found_under_its_own_name(ref: str) -> Non
 
 @pytest.mark.parametrize(
     "failure",
-    [store_error(500), store_error(400), httpx.ReadTimeout("the sidecar did not answer")],
-    ids=["store failed", "actor no longer hosted", "timeout"],
+    [
+        store_error(grpc.StatusCode.INTERNAL),
+        store_error(grpc.StatusCode.FAILED_PRECONDITION),
+        store_error(grpc.StatusCode.DEADLINE_EXCEEDED),
+        httpx.ReadTimeout("the sidecar did not answer a reminder's call"),
+    ],
+    ids=["store failed", "actor no longer hosted", "timeout", "reminder call timed out"],
 )
 def test_a_failed_save_is_answered_unavailable_and_the_retry_saves(failure: Exception) -> None:
     async def scenario() -> tuple[dict[str, Any], int]:

@@ -6,6 +6,7 @@ whose every state read and write lets other calls run.
 """
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -126,9 +127,11 @@ def test_a_turn_whose_state_another_activation_saved_is_refused() -> None:
 
 
 class SlowSaves(MemorySidecar):
-    async def save_state_transactionally(self, actor_type: str, actor_id: str, data: bytes) -> None:
+    async def save_states(
+        self, actor_type: str, actor_id: str, values: Mapping[str, bytes]
+    ) -> None:
         await asyncio.sleep(0.2)
-        await super().save_state_transactionally(actor_type, actor_id, data)
+        await super().save_states(actor_type, actor_id, values)
 
 
 def abandoned() -> float:
