@@ -217,6 +217,15 @@ class LoopBoundHttp:
         return client
 
 
+# gRPC waits longer and longer between reconnections (up to 2 minutes by default) and fails
+# calls meanwhile; the sidecar is on loopback and back within seconds after a restart.
+_RECONNECT_OPTIONS = [
+    ("grpc.initial_reconnect_backoff_ms", 250),
+    ("grpc.min_reconnect_backoff_ms", 250),
+    ("grpc.max_reconnect_backoff_ms", 2_000),
+]
+
+
 class LoopBoundGrpc:
     """The sidecar's gRPC API from any event loop, as `LoopBoundHttp` is its HTTP API: a
     grpc.aio channel also belongs to the loop that opened it."""
@@ -232,7 +241,7 @@ class LoopBoundGrpc:
         loop = asyncio.get_running_loop()
         opened = self._open.get(loop)
         if opened is None:
-            channel = grpc.aio.insecure_channel(self._address)
+            channel = grpc.aio.insecure_channel(self._address, options=_RECONNECT_OPTIONS)
             opened = self._open[loop] = (channel, DaprStub(channel))  # type: ignore[no-untyped-call]
         return opened[1]
 
