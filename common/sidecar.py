@@ -31,6 +31,8 @@ from google.protobuf.any_pb2 import Any as AnyValue
 from common.settings import SidecarSettings
 
 API_TOKEN_HEADER = "dapr-api-token"
+# A state read or save the sidecar has not answered in this long failed (as the HTTP clients').
+STATE_CALL_TIMEOUT_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -159,13 +161,15 @@ class ActorRuntimeSidecar(DaprActorClientBase):
             actor_type=actor_type, actor_id=actor_id, operations=operations
         )
         await self._channels().ExecuteActorStateTransaction(
-            transaction, metadata=self._channels.metadata
+            transaction, timeout=STATE_CALL_TIMEOUT_SECONDS, metadata=self._channels.metadata
         )
 
     async def get_state(self, actor_type: str, actor_id: str, name: str) -> bytes:
         """The raw value; empty when the key holds nothing."""
         request = GetActorStateRequest(actor_type=actor_type, actor_id=actor_id, key=name)
-        response = await self._channels().GetActorState(request, metadata=self._channels.metadata)
+        response = await self._channels().GetActorState(
+            request, timeout=STATE_CALL_TIMEOUT_SECONDS, metadata=self._channels.metadata
+        )
         data: bytes = response.data
         return data
 
