@@ -74,11 +74,11 @@ def settle(stack: Stack, window: float = 1.0) -> float:
     """Waits until the stack's processes are as quiet as an idle stack for one window (at most
     SETTLE_LIMIT_SECONDS; says so when they never were). Answers the seconds it waited."""
     started = time.monotonic()
+    quiet = max(0.1, QUIET_CORES_PER_PROCESS * len(stack.processes)) * window
     last = _service_seconds(stack)
     while time.monotonic() - started < SETTLE_LIMIT_SECONDS:
         time.sleep(window)
         now = _service_seconds(stack)
-        quiet = max(0.1, QUIET_CORES_PER_PROCESS * len(stack.processes)) * window
         if now - last < quiet:
             return time.monotonic() - started
         last = now

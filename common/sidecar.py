@@ -8,10 +8,10 @@ checkout makes a dozen of them (bench/results/embedded-profiles.md).
 import asyncio
 import json
 import weakref
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 import grpc
@@ -31,8 +31,10 @@ from google.protobuf.any_pb2 import Any as AnyValue
 from common.settings import SidecarSettings
 
 API_TOKEN_HEADER = "dapr-api-token"
-# A state read or save the sidecar has not answered in this long failed (as the HTTP clients').
-STATE_CALL_TIMEOUT_SECONDS = 30.0
+# A call to the sidecar not answered in this long failed (a state read or save, a binding, an
+# invocation); actor method calls wait ACTOR_CALL_TIMEOUT_SECONDS instead.
+SIDECAR_CALL_TIMEOUT_SECONDS = 30.0
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,9 @@ async def connect(settings: SidecarSettings) -> AsyncIterator[Sidecar]:
     headers = _token_header(settings)
     async with (
         DaprClient(settings.grpc_address) as dapr,
-        httpx.AsyncClient(base_url=settings.http_url, headers=headers, timeout=30.0) as http,
+        httpx.AsyncClient(
+            base_url=settings.http_url, headers=headers, timeout=SIDECAR_CALL_TIMEOUT_SECONDS
+        ) as http,
     ):
         pooled = LoopBoundHttp(settings)
         channels = LoopBoundGrpc(settings)
@@ -161,14 +165,14 @@ class ActorRuntimeSidecar(DaprActorClientBase):
             actor_type=actor_type, actor_id=actor_id, operations=operations
         )
         await self._channels().ExecuteActorStateTransaction(
-            transaction, timeout=STATE_CALL_TIMEOUT_SECONDS, metadata=self._channels.metadata
+            transaction, timeout=SIDECAR_CALL_TIMEOUT_SECONDS, metadata=self._channels.metadata
         )
 
     async def get_state(self, actor_type: str, actor_id: str, name: str) -> bytes:
         """The raw value; empty when the key holds nothing."""
         request = GetActorStateRequest(actor_type=actor_type, actor_id=actor_id, key=name)
         response = await self._channels().GetActorState(
-            request, timeout=STATE_CALL_TIMEOUT_SECONDS, metadata=self._channels.metadata
+            request, timeout=SIDECAR_CALL_TIMEOUT_SECONDS, metadata=self._channels.metadata
         )
         data: bytes = response.data
         return data
@@ -199,26 +203,41 @@ def _actor_path(actor_type: str, actor_id: str) -> str:
     return f"/v1.0/actors/{actor_type}/{quote(actor_id, safe='')}"
 
 
+class _PerLoop(Generic[T]):
+    """One T for each event loop, made there on first use: the workflow worker runs activities
+    on a loop of its own, and an httpx client or a grpc.aio channel belongs to one loop."""
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        self._make = make
+        self._made: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, T]
+        self._made = weakref.WeakKeyDictionary()
+
+    def get(self) -> T:
+        loop = asyncio.get_running_loop()
+        made = self._made.get(loop)
+        if made is None:
+            made = self._made[loop] = self._make()
+        return made
+
+    def pop(self) -> T | None:
+        """The running loop's T, forgotten here."""
+        return self._made.pop(asyncio.get_running_loop(), None)
+
+
 class LoopBoundHttp:
-    """The sidecar's HTTP API from any event loop: the workflow worker runs activities on its
-    own loop, and an httpx client belongs to one loop, so each loop gets its own."""
+    """The sidecar's HTTP API from any event loop, with pooled connections."""
 
     def __init__(self, settings: SidecarSettings) -> None:
-        self._settings = settings
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient]
-        self._clients = weakref.WeakKeyDictionary()
+        self._clients = _PerLoop(
+            lambda: httpx.AsyncClient(
+                base_url=settings.http_url,
+                headers=_token_header(settings),
+                timeout=SIDECAR_CALL_TIMEOUT_SECONDS,
+            )
+        )
 
     def __call__(self) -> httpx.AsyncClient:
-        loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            client = httpx.AsyncClient(
-                base_url=self._settings.http_url,
-                headers=_token_header(self._settings),
-                timeout=30.0,
-            )
-            self._clients[loop] = client
-        return client
+        return self._clients.get()
 
 
 # gRPC waits longer and longer between reconnections (up to 2 minutes by default) and fails
@@ -231,26 +250,22 @@ _RECONNECT_OPTIONS = [
 
 
 class LoopBoundGrpc:
-    """The sidecar's gRPC API from any event loop, as `LoopBoundHttp` is its HTTP API: a
-    grpc.aio channel also belongs to the loop that opened it."""
+    """The sidecar's gRPC API from any event loop, carrying the API token (`metadata`)."""
 
     def __init__(self, settings: SidecarSettings) -> None:
-        self._address = settings.grpc_address
         self.metadata = tuple(_token_header(settings).items()) or None
-        self._open: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, tuple[grpc.aio.Channel, DaprStub]
-        ] = weakref.WeakKeyDictionary()
+
+        def open_channel() -> tuple[grpc.aio.Channel, DaprStub]:
+            channel = grpc.aio.insecure_channel(settings.grpc_address, options=_RECONNECT_OPTIONS)
+            return channel, DaprStub(channel)  # type: ignore[no-untyped-call]
+
+        self._channels = _PerLoop(open_channel)
 
     def __call__(self) -> DaprStub:
-        loop = asyncio.get_running_loop()
-        opened = self._open.get(loop)
-        if opened is None:
-            channel = grpc.aio.insecure_channel(self._address, options=_RECONNECT_OPTIONS)
-            opened = self._open[loop] = (channel, DaprStub(channel))  # type: ignore[no-untyped-call]
-        return opened[1]
+        return self._channels.get()[1]
 
     async def close(self) -> None:
         """Closes the running loop's channel; the others end with their loops."""
-        opened = self._open.pop(asyncio.get_running_loop(), None)
+        opened = self._channels.pop()
         if opened is not None:
             await opened[0].close()
