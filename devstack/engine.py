@@ -120,11 +120,9 @@ class Container(ManagedProcess):
     def thaw(self) -> None:
         engine("unpause", self.container)
 
-    def log_tail(self, lines: int = 80) -> str:
-        if not self.log_path.exists():
-            return ""
-        tail = self.log_path.read_text(errors="replace").splitlines()[-lines:]
-        return "\n".join(_text_of(line) if is_podman() else line for line in tail)
+    def log_lines(self) -> list[str]:
+        lines = super().log_lines()
+        return [_text_of(line) for line in lines] if is_podman() else lines
 
     def _started(self, since: str | None = None) -> None:
         self.pid = int(engine("inspect", "--format={{.State.Pid}}", self.container) or 0)

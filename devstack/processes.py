@@ -3,6 +3,7 @@
 import ctypes
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -12,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
+# A warning or an error in daprd's lines (level=warning), the apps' JSON ("level": "error")
+# or their console columns ([warning  ]).
+_NOTABLE = re.compile(r'(level[=":\s]+"?|\[)(warn|warning|error|fatal|critical)\b', re.IGNORECASE)
 
 
 # Below Linux's ephemeral range (32768+), so an outgoing connection cannot take a port between
@@ -92,10 +96,29 @@ class ManagedProcess:
             self._signal_group(signal.SIGKILL)
             self.popen.wait()
 
-    def log_tail(self, lines: int = 80) -> str:
+    def log_lines(self) -> list[str]:
         if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+            return []
+        return self.log_path.read_text(errors="replace").splitlines()
+
+    def log_tail(self, lines: int = 80) -> str:
+        return "\n".join(self.log_lines()[-lines:])
+
+    def log_excerpt(self, notable: int = 60, tail: int = 80) -> str:
+        """What a failure report shows: the log's last `notable` warnings and errors, wherever
+        they are (a fault often shows minutes before the test gives up), then its last lines."""
+        lines = self.log_lines()
+        earlier = [line for line in lines[:-tail] if _NOTABLE.search(line)][-notable:]
+        if not earlier:
+            return "\n".join(lines[-tail:])
+        return "\n".join(
+            [
+                f"[{len(earlier)} earlier warnings and errors]",
+                *earlier,
+                "[last lines]",
+                *lines[-tail:],
+            ]
+        )
 
     def _signal_group(self, sig: signal.Signals) -> None:
         assert self.popen is not None

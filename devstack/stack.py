@@ -215,7 +215,8 @@ class Stack:
             cleanup()
 
     def logs(self) -> dict[str, str]:
-        return {process.name: process.log_tail() for process in self.processes}
+        """Each process's warnings and errors and last lines, for a failed test's report."""
+        return {process.name: process.log_excerpt() for process in self.processes}
 
     def _spawn(
         self, name: str, argv: list[str], cwd: Path, env: dict[str, str] | None = None

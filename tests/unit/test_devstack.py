@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from devstack.processes import ManagedProcess
 from devstack.runfile import PROFILES, RunFile
 from devstack.runtime import pinned_version
 from devstack.secrets import ensure_local_secrets
@@ -76,3 +77,32 @@ def test_every_profile_carries_the_component_names_the_code_uses(profile: str) -
 
 def test_runtime_version_is_pinned_once() -> None:
     assert pinned_version().count(".") == 2
+
+
+def test_a_failure_report_keeps_the_warnings_and_errors_from_before_the_last_lines(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "orders.log"
+    early = [
+        'time="t" level=warning msg="placement unreachable"',
+        '{"event": "activity failed", "level": "error"}',
+        "2026-12-03 10:00:00 [error    ] turn refused",
+    ]
+    quiet = [f'level=info msg="call {n}"' for n in range(200)]
+    log.write_text("\n".join([early[0], *quiet[:50], *early[1:], *quiet[50:]]))
+    process = ManagedProcess("orders", ["true"], log, tmp_path, {})
+
+    excerpt = process.log_excerpt(tail=80).splitlines()
+
+    assert excerpt[1:4] == early
+    assert excerpt[-80:] == quiet[-80:]
+    assert not any("call 0" in line for line in excerpt)
+
+
+def test_a_quiet_log_is_reported_by_its_last_lines(tmp_path: Path) -> None:
+    log = tmp_path / "orders.log"
+    log.write_text("\n".join(f'level=info msg="call {n}"' for n in range(100)))
+
+    excerpt = ManagedProcess("orders", ["true"], log, tmp_path, {}).log_excerpt(tail=80)
+
+    assert excerpt.splitlines() == [f'level=info msg="call {n}"' for n in range(20, 100)]
