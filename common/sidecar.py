@@ -28,6 +28,7 @@ from dapr.proto.runtime.v1.actors_pb2 import (
 from dapr.proto.runtime.v1.dapr_pb2_grpc import DaprStub
 from google.protobuf.any_pb2 import Any as AnyValue
 
+from common.observability.tracing import plain_grpc_channel, trace_context
 from common.settings import SidecarSettings
 
 API_TOKEN_HEADER = "dapr-api-token"
@@ -109,8 +110,8 @@ async def connect(settings: SidecarSettings) -> AsyncIterator[Sidecar]:
 
 
 class ActorCalls:
-    """Actor method calls through the sidecar's gRPC API, carrying the trace context (the
-    instrumented channel) and the API token. A failed call raises grpc.RpcError: the actor's
+    """Actor method calls through the sidecar's gRPC API, carrying the trace context and the
+    API token. A failed call raises grpc.RpcError: the actor's
     own error (daprd's INTERNAL), a timeout (DEADLINE_EXCEEDED) or no sidecar (UNAVAILABLE)."""
 
     def __init__(self, channels: "LoopBoundGrpc", timeout_seconds: float) -> None:
@@ -125,7 +126,7 @@ class ActorCalls:
             data=json.dumps(request).encode() if request is not None else b"",
         )
         response = await self._channels().InvokeActor(
-            call, timeout=self._timeout, metadata=self._channels.metadata
+            call, timeout=self._timeout, metadata=self._channels.metadata()
         )
         return json.loads(response.data) if response.data else None
 
@@ -165,14 +166,14 @@ class ActorRuntimeSidecar(DaprActorClientBase):
             actor_type=actor_type, actor_id=actor_id, operations=operations
         )
         await self._channels().ExecuteActorStateTransaction(
-            transaction, timeout=SIDECAR_CALL_TIMEOUT_SECONDS, metadata=self._channels.metadata
+            transaction, timeout=SIDECAR_CALL_TIMEOUT_SECONDS, metadata=self._channels.metadata()
         )
 
     async def get_state(self, actor_type: str, actor_id: str, name: str) -> bytes:
         """The raw value; empty when the key holds nothing."""
         request = GetActorStateRequest(actor_type=actor_type, actor_id=actor_id, key=name)
         response = await self._channels().GetActorState(
-            request, timeout=SIDECAR_CALL_TIMEOUT_SECONDS, metadata=self._channels.metadata
+            request, timeout=SIDECAR_CALL_TIMEOUT_SECONDS, metadata=self._channels.metadata()
         )
         data: bytes = response.data
         return data
@@ -250,19 +251,23 @@ _RECONNECT_OPTIONS = [
 
 
 class LoopBoundGrpc:
-    """The sidecar's gRPC API from any event loop, carrying the API token (`metadata`)."""
+    """The sidecar's gRPC API from any event loop; each call's `metadata()` carries the API
+    token and the trace context."""
 
     def __init__(self, settings: SidecarSettings) -> None:
-        self.metadata = tuple(_token_header(settings).items()) or None
+        self._token = tuple(_token_header(settings).items())
 
         def open_channel() -> tuple[grpc.aio.Channel, DaprStub]:
-            channel = grpc.aio.insecure_channel(settings.grpc_address, options=_RECONNECT_OPTIONS)
+            channel = plain_grpc_channel(settings.grpc_address, options=_RECONNECT_OPTIONS)
             return channel, DaprStub(channel)  # type: ignore[no-untyped-call]
 
         self._channels = _PerLoop(open_channel)
 
     def __call__(self) -> DaprStub:
         return self._channels.get()[1]
+
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        return self._token + trace_context()
 
     async def close(self) -> None:
         """Closes the running loop's channel; the others end with their loops."""

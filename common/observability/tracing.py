@@ -1,13 +1,19 @@
 """OpenTelemetry: a span per request (FastAPI's own telemetry), W3C trace context on every call
 to the sidecar (httpx for HTTP, gRPC for building blocks and workflows), and spans for workflow
-activities, which the Dapr SDK starts as children of the trace that scheduled the saga."""
+activities, which the Dapr SDK starts as children of the trace that scheduled the saga.
+
+The actor calls and actor state calls, a dozen per checkout, go over channels without OTel's
+client interceptor (`plain_grpc_channel`) and carry the trace context in their metadata
+(`trace_context`): the sidecar's own span of each call stays in the trace, the app's client
+span of it goes, and with it about a third of what a gRPC call costs the app."""
 
 import os
 from collections.abc import MutableMapping
 from typing import Any
 
+import grpc
 from fastapi.telemetry import TelemetryConfig
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
@@ -35,6 +41,15 @@ TELEMETRY: TelemetryConfig = {
     "exclude": _untraced,
 }
 _configured = False
+# Taken before configure_tracing makes every grpc.aio channel add OTel's interceptor.
+plain_grpc_channel = grpc.aio.insecure_channel
+
+
+def trace_context() -> tuple[tuple[str, str], ...]:
+    """The current span's W3C headers (traceparent, tracestate) as gRPC metadata."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return tuple(carrier.items())
 
 
 def configure_tracing(service: str) -> None:
