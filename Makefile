@@ -71,7 +71,7 @@ faults-crash: setup ## only the app and sidecar crash scenarios (CI runs them on
 faults-long: setup ## the crash scenarios at scale: 50 app and 20 sidecar kills during 1,000 checkouts each
 	FAULTS_LONG=1 $(UV) run --frozen pytest -m faults tests/faults/test_processes.py -o timeout=3600
 
-unit: deps ## pure logic and the API in-process, no sidecar: seconds
+unit: deps tools ## pure logic and the API in-process, no sidecar: seconds
 	$(UV) run --frozen pytest -m "unit or api"
 
 manifests: deps tools ## deployments/ rendered with kustomize and checked against the schemas
@@ -108,8 +108,9 @@ setup: deps tools browser runtime $(if $(filter-out embedded,$(PROFILE))$(filter
        $(if $(filter-out embedded,$(PROFILE)),minio) \
        $(if $(filter containers,$(RUNTIME)),images)
 
-tools: ## kustomize, to render deployments/ offline in the tests
+tools: ## kustomize, to render deployments/ offline in the tests; vegeta, the benchmarks' fixed-rate load
 	@bash scripts/install-kustomize.sh
+	@bash scripts/install-vegeta.sh
 
 browser: ## Debian's Chromium and chromedriver, for the console's browser tests
 	@bash scripts/install-browser.sh

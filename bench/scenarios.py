@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from bench.stats import Figures
+from bench.vegeta import at_fixed_rate
 from common.caller import HEADER, CallerKey
 from devstack.clients import admin_credentials, as_admin
 from devstack.stack import RunningApp
@@ -308,22 +309,22 @@ async def open_loop(
 async def invocation_at_fixed_rate(
     orders: RunningApp, rate: float, seconds: float
 ) -> list[Figures]:
-    """B1 at a fixed request rate, open loop: direct, then through the sidecar."""
-
-    async def direct(client: httpx.AsyncClient, _n: int) -> None:
-        (await client.get(f"{orders.url}/health/live")).raise_for_status()
-
-    async def through_sidecar(client: httpx.AsyncClient, _n: int) -> None:
-        url = f"{orders.dapr_url}/v1.0/invoke/orders/method/health/live"
-        (await client.get(url)).raise_for_status()
-
+    """B1 at a fixed request rate, open loop (vegeta): direct, then through the sidecar."""
     label = f"{rate:.0f}/s open loop"
+    invoked = f"{orders.dapr_url}/v1.0/invoke/orders/method/health/live"
     return [
-        await open_loop(
-            f"B1 baseline: direct, {label}", direct, orders, rate=rate, seconds=seconds
+        await at_fixed_rate(
+            f"B1 baseline: direct, {label}",
+            f"{orders.url}/health/live",
+            rate=rate,
+            seconds=seconds,
         ),
-        await open_loop(
-            f"B1 service invocation, {label}", through_sidecar, orders, rate=rate, seconds=seconds
+        await at_fixed_rate(
+            f"B1 service invocation, {label}",
+            invoked,
+            rate=rate,
+            seconds=seconds,
+            headers=orders.sidecar_headers,
         ),
     ]
 
