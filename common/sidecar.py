@@ -111,8 +111,8 @@ async def connect(settings: SidecarSettings) -> AsyncIterator[Sidecar]:
 
 class ActorCalls:
     """Actor method calls through the sidecar's gRPC API, carrying the trace context and the
-    API token. A failed call raises grpc.RpcError: the actor's
-    own error (daprd's INTERNAL), a timeout (DEADLINE_EXCEEDED) or no sidecar (UNAVAILABLE)."""
+    API token. A failed call raises grpc.RpcError: the actor's own error (daprd's INTERNAL), a
+    timeout (DEADLINE_EXCEEDED) or no sidecar (UNAVAILABLE)."""
 
     def __init__(self, channels: "LoopBoundGrpc", timeout_seconds: float) -> None:
         self._channels = channels

@@ -5,7 +5,7 @@ activities, which the Dapr SDK starts as children of the trace that scheduled th
 The actor calls and actor state calls, a dozen per checkout, go over channels without OTel's
 client interceptor (`plain_grpc_channel`) and carry the trace context in their metadata
 (`trace_context`): the sidecar's own span of each call stays in the trace, the app's client
-span of it goes, and with it about a third of what a gRPC call costs the app."""
+span of it goes, and with it a fifth of what the call costs the app (0.44 → 0.36 ms of CPU)."""
 
 import os
 from collections.abc import MutableMapping
