@@ -109,8 +109,9 @@ setup: deps tools browser runtime $(if $(filter-out embedded,$(PROFILE))$(filter
        $(if $(filter containers,$(RUNTIME)),images)
 
 tools: ## kustomize, to render deployments/ offline in the tests; vegeta, the benchmarks' fixed-rate load
-	@bash scripts/install-kustomize.sh
-	@bash scripts/install-vegeta.sh
+	@# kustomize v5.8.1+ needs Go 1.27.
+	@bash scripts/install-go-tool.sh kustomize sigs.k8s.io/kustomize/kustomize/v5 v5.8.0
+	@bash scripts/install-go-tool.sh vegeta github.com/tsenart/vegeta/v12 v12.12.0
 
 browser: ## Debian's Chromium and chromedriver, for the console's browser tests
 	@bash scripts/install-browser.sh

@@ -47,9 +47,7 @@ PROBES = {
 @cache
 def rendered(overlay: str) -> tuple[Resource, ...]:
     """Fails, not skips, without kustomize: `make tools` builds it."""
-    assert KUSTOMIZE.exists(), (
-        "kustomize is missing: run `make tools` (scripts/install-kustomize.sh)"
-    )
+    assert KUSTOMIZE.exists(), "kustomize is missing: run `make tools` (scripts/install-go-tool.sh)"
     build = subprocess.run(
         [str(KUSTOMIZE), "build", str(DEPLOYMENTS / "overlays" / overlay)],
         capture_output=True,
